@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Build the book or run the tests on a fresh machine.
+
+    python3 dev.py book    # build the HTML book into _build/html
+    python3 dev.py test    # pytest with coverage, then a clean build of the book
+
+Either command first makes ``.venv`` and installs ``requirements.txt`` into it
+if that has not been done (or the requirements changed). It needs only
+Python 3.11 or newer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BUILD = ROOT / "_build"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def digest(*paths: Path) -> str:
+    """SHA-256 over the contents of files (and every .py file under folders)."""
+    h = hashlib.sha256()
+    for path in paths:
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for f in files:
+            h.update(str(f.relative_to(ROOT)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def ensure_environment() -> None:
+    """Create .venv and install the pinned requirements and dlbook, once."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"dlbook needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    stamp = VENV / ".dlbook-requirements"
+    wanted = digest(ROOT / "requirements.txt", ROOT / "pyproject.toml")
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    if not PYTHON.exists():
+        print(f"Creating a virtual environment in {VENV} ...", flush=True)
+        venv.create(VENV, with_pip=True)
+    print("Installing the pinned requirements (a few minutes, once) ...", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    run(pip + ["-r", str(ROOT / "requirements.txt")])
+    run(pip + ["--no-deps", "-e", str(ROOT)])
+    stamp.write_text(wanted)
+
+
+def run(cmd: list[str], env: dict | None = None) -> None:
+    print("+", " ".join(cmd), flush=True)
+    code = subprocess.call(cmd, cwd=ROOT, env=env)
+    if code:
+        sys.exit(code)
+
+
+def book_env() -> dict:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0")
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def build_book(clean: bool) -> None:
+    """jupyter-book with warnings as errors; executed outputs are cached.
+
+    The cache keys on a chapter's code cells only, so it is dropped whenever
+    the dlbook package or the profile changes: a chapter's numbers depend on both.
+    """
+    env = book_env()
+    if clean and BUILD.exists():
+        shutil.rmtree(BUILD)
+    stamp = BUILD / ".dlbook-sources"
+    sources = digest(ROOT / "dlbook") + env.get("DLBOOK_PROFILE", "quick")
+    if stamp.exists() and stamp.read_text() != sources:
+        shutil.rmtree(BUILD / ".jupyter_cache", ignore_errors=True)
+    run([str(BIN / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"], env=env)
+    stamp.write_text(sources)
+    print(f"\nThe book is in {BUILD / 'html' / 'index.html'}")
+
+
+def test() -> None:
+    """Unit tests with coverage, a clean quick-profile book build, then checks of the HTML."""
+    env = dict(book_env(), DLBOOK_PROFILE="quick")
+    os.environ.update(env)
+    pytest = [str(PYTHON), "-m", "pytest"]
+    run(pytest + ["-m", "not book", "--cov=dlbook", "--cov-report=term-missing:skip-covered"], env=env)
+    build_book(clean=True)
+    run(pytest + ["-m", "book", "-p", "no:cacheprovider"], env=env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["book", "test"], help="what to do")
+    parser.add_argument("--clean", action="store_true", help="book: rebuild from an empty _build")
+    args = parser.parse_args()
+    ensure_environment()
+    if args.command == "book":
+        build_book(clean=args.clean)
+    else:
+        test()
+
+
+if __name__ == "__main__":
+    main()

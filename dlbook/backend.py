@@ -1,0 +1,87 @@
+"""The one seam where dlbook touches a specific Keras backend.
+
+Everything else in the Keras layer is written with ``keras`` and ``keras.ops``
+and runs on TensorFlow, JAX and PyTorch alike. Automatic differentiation and
+determinism switches have no backend-neutral API in Keras 3, so each gets one
+small function per backend here, chosen by :func:`name`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+
+def name() -> str:
+    """The active Keras backend: ``"tensorflow"``, ``"jax"`` or ``"torch"``."""
+    import keras
+
+    return keras.backend.backend()
+
+
+def enable_determinism() -> None:
+    """Ask the active backend for deterministic kernels (same numbers every run)."""
+    {"tensorflow": _tensorflow_determinism, "jax": _no_op, "torch": _torch_determinism}.get(
+        name(), _no_op
+    )()
+
+
+def autodiff_gradient(loss: Callable, params: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Gradients of ``loss(params)`` with respect to each array in ``params``.
+
+    ``loss`` takes a list of backend tensors and returns a scalar, written with
+    ``keras.ops`` so that it means the same on every backend. The result is a
+    list of float64 NumPy arrays shaped like ``params``.
+    """
+    if not callable(loss):
+        raise TypeError(f"loss must be callable, got {type(loss).__name__}")
+    arrays = [np.asarray(p, dtype=np.float64) for p in params]
+    if not arrays:
+        raise ValueError("params must hold at least one array, got an empty sequence")
+    differentiate = {
+        "tensorflow": _tensorflow_gradient,
+        "jax": _jax_gradient,
+        "torch": _torch_gradient,
+    }[name()]
+    return [np.asarray(g, dtype=np.float64) for g in differentiate(loss, arrays)]
+
+
+def _tensorflow_gradient(loss, arrays):
+    import tensorflow as tf
+
+    variables = [tf.Variable(a) for a in arrays]
+    with tf.GradientTape() as tape:
+        value = loss(variables)
+    return [g.numpy() for g in tape.gradient(value, variables)]
+
+
+def _jax_gradient(loss, arrays):
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    return jax.grad(lambda ps: loss(list(ps)))(tuple(jax.numpy.asarray(a) for a in arrays))
+
+
+def _torch_gradient(loss, arrays):
+    import torch
+
+    tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
+    loss(tensors).backward()
+    return [t.grad.detach().cpu().numpy() for t in tensors]
+
+
+def _tensorflow_determinism():
+    import tensorflow as tf
+
+    tf.config.experimental.enable_op_determinism()
+
+
+def _torch_determinism():
+    import torch
+
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def _no_op():
+    """JAX is deterministic on the CPU by construction."""

@@ -1,0 +1,112 @@
+"""Profiles, per-chapter budgets and seeding.
+
+``DLBOOK_PROFILE=quick`` (the default) sizes every training run for two CPU
+cores, so the whole book executes in minutes. ``DLBOOK_PROFILE=full`` is what a
+reader with a GPU runs: more data, more epochs, the numbers the literature
+quotes. Chapters never hard-code a size or an epoch count: they ask
+:func:`budget` for theirs.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from types import MappingProxyType, SimpleNamespace
+
+import numpy as np
+
+PROFILES = ("quick", "full")
+DEFAULT_SEED = 42
+
+# One entry per chapter: the sizes and epochs it trains with in each profile.
+_BUDGETS = {
+    "ch01": {
+        "quick": {"epochs": 30},
+        "full": {"epochs": 100},
+    },
+    "ch02": {
+        "quick": {"n_samples": 200, "epochs": 30},
+        "full": {"n_samples": 2000, "epochs": 100},
+    },
+    "ch03": {
+        "quick": {"n_samples": 400, "epochs": 300},
+        "full": {"n_samples": 4000, "epochs": 2000},
+    },
+    "ch04": {
+        "quick": {"mnist_epochs": 15, "iris_epochs": 100, "regression_epochs": 100,
+                  "tuner_trials": 6, "tuner_epochs": 5},
+        "full": {"mnist_epochs": 30, "iris_epochs": 200, "regression_epochs": 300,
+                 "tuner_trials": 30, "tuner_epochs": 20},
+    },
+}
+
+
+def profile() -> str:
+    """The active profile, read from ``DLBOOK_PROFILE`` (``"quick"`` if unset)."""
+    name = os.environ.get("DLBOOK_PROFILE", "quick").strip().lower() or "quick"
+    if name not in PROFILES:
+        raise ValueError(
+            f"DLBOOK_PROFILE must be one of {PROFILES}, got {os.environ['DLBOOK_PROFILE']!r}"
+        )
+    return name
+
+
+def chapters() -> tuple[str, ...]:
+    """The chapter keys that have a budget, e.g. ``("ch01", "ch02", ...)``."""
+    return tuple(sorted(_BUDGETS))
+
+
+def budget(chapter: str, profile_name: str | None = None) -> SimpleNamespace:
+    """The dataset sizes and epochs of ``chapter`` under the active profile.
+
+    >>> budget("ch04").mnist_epochs   # doctest: +SKIP
+    15
+
+    ``profile_name`` overrides ``DLBOOK_PROFILE`` (useful in tests).
+    """
+    if chapter not in _BUDGETS:
+        raise ValueError(f"chapter must be one of {chapters()}, got {chapter!r}")
+    name = profile() if profile_name is None else profile_name
+    if name not in PROFILES:
+        raise ValueError(f"profile_name must be one of {PROFILES}, got {name!r}")
+    return SimpleNamespace(profile=name, **MappingProxyType(_BUDGETS[chapter][name]))
+
+
+def seed_everything(seed: int = DEFAULT_SEED) -> None:
+    """Seed Python, NumPy and the Keras backend, and ask for deterministic ops.
+
+    Wraps :func:`keras.utils.set_random_seed`; two runs with the same seed on
+    the same machine print the same numbers.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    quiet_tensorflow()
+    import keras
+
+    from dlbook import backend
+
+    random.seed(int(seed))
+    np.random.seed(int(seed))
+    keras.utils.set_random_seed(int(seed))
+    backend.enable_determinism()
+
+
+def quiet_tensorflow() -> None:
+    """Silence TensorFlow's C++ start-up logging (must run before it is imported).
+
+    oneDNN is switched off too: its start-up notice goes to stderr, and its
+    reordered floating-point sums would make two runs differ in the last digits.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+
+def setup_notebook(seed: int = DEFAULT_SEED) -> None:
+    """The hidden first cell of every chapter: quiet logs, figure style, seeds."""
+    quiet_tensorflow()
+    from dlbook import plotting
+
+    plotting.use_book_style()
+    seed_everything(seed)

@@ -1,0 +1,88 @@
+"""Figure style and the few plots several chapters share."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Okabe and Ito's colour-blind-safe palette.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+
+
+def use_book_style() -> None:
+    """One look for every figure: the palette, a light grid, readable sizes."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    mpl.rcParams.update({
+        "axes.prop_cycle": cycler(color=PALETTE),
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "figure.figsize": (6.4, 4.0),
+        "figure.dpi": 100,
+        "savefig.bbox": "tight",
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "image.cmap": "viridis",
+    })
+
+
+def plot_history(history, metrics=("loss",), ax=None, title=None):
+    """Learning curves from a Keras ``History`` (or its ``.history`` dict).
+
+    Plots each metric for training and, where present, validation, against
+    the epoch number. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, dict):
+        raise TypeError(f"history must be a keras History or a dict, got {type(history).__name__}")
+    missing = [m for m in metrics if m not in logs]
+    if missing:
+        raise ValueError(f"metrics {missing} not in history; it has {sorted(logs)}")
+    ax = ax or plt.subplots()[1]
+    for colour, metric in zip(PALETTE, metrics):
+        epochs = np.arange(1, len(logs[metric]) + 1)
+        ax.plot(epochs, logs[metric], color=colour, label=f"training {metric}")
+        if f"val_{metric}" in logs:
+            ax.plot(epochs, logs[f"val_{metric}"], color=colour, linestyle="--",
+                    label=f"validation {metric}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(", ".join(metrics))
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def plot_decision_boundary(predict, x, y, ax=None, resolution=200, title=None):
+    """Shade the class ``predict`` gives each point of the plane around ``x``.
+
+    ``predict`` maps an ``(M, 2)`` array to class scores ``(M,)`` or ``(M, K)``;
+    ``x`` is ``(N, 2)`` and ``y`` holds the ``N`` integer labels. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"x must have shape (N, 2), got {x.shape}")
+    y = np.asarray(y)
+    if y.shape != (x.shape[0],):
+        raise ValueError(f"y must have shape ({x.shape[0]},), got {y.shape}")
+    ax = ax or plt.subplots()[1]
+    lo, hi = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    scores = np.asarray(predict(np.c_[g0.ravel(), g1.ravel()]))
+    labels = scores.argmax(axis=1) if scores.ndim == 2 and scores.shape[1] > 1 else (scores.ravel() > 0.5)
+    n_classes = int(max(y.max(), labels.max())) + 1
+    cmap = ListedColormap(PALETTE[:n_classes])
+    ax.contourf(g0, g1, labels.reshape(g0.shape), alpha=0.25, cmap=cmap,
+                levels=np.arange(n_classes + 1) - 0.5)
+    ax.scatter(x[:, 0], x[:, 1], c=y, cmap=cmap, s=12, edgecolor="k", linewidth=0.3,
+               vmin=-0.5, vmax=n_classes - 0.5)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+    return ax
