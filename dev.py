@@ -3,6 +3,7 @@
 
     python3 dev.py book    # build the HTML book into _build/html
     python3 dev.py test    # pytest with coverage, then a clean build of the book
+    python3 dev.py page book/03_backpropagation.md   # build one chapter alone
 
 Either command first makes ``.venv`` and installs ``requirements.txt`` into it
 if that has not been done (or the requirements changed). It needs only
@@ -87,6 +88,29 @@ def build_book(clean: bool) -> None:
     print(f"\nThe book is in {BUILD / 'html' / 'index.html'}")
 
 
+def build_page(page: Path) -> None:
+    """Build one chapter on its own (fast feedback while writing it).
+
+    Jupyter Book resolves the bibliography relative to the page in this mode,
+    so the configuration is copied with the bibliography path made absolute.
+    Citations and links to other chapters cannot resolve in a one-page build,
+    so their warnings are off here (the full build still checks them).
+    """
+    page = page.resolve()
+    if not page.is_file():
+        sys.exit(f"page must be an existing chapter file, got {page}")
+    out = BUILD / "_page_config"
+    out.mkdir(parents=True, exist_ok=True)
+    config = (ROOT / "_config.yml").read_text().replace(
+        "  - book/references.bib", f"  - {ROOT / 'book' / 'references.bib'}"
+    ).replace(  # the bibliography page and the other chapters are not in a one-page build
+        "  config:\n", '  config:\n    suppress_warnings: ["bibtex", "ref.doc", "ref.ref", "ref.any"]\n'
+    )
+    (out / "_config.yml").write_text(config)
+    run([str(BIN / "jupyter-book"), "build", str(page), "--config", str(out / "_config.yml"),
+         "--path-output", str(BUILD / "pages"), "-W", "-n", "--keep-going"], env=book_env())
+
+
 def test() -> None:
     """Unit tests with coverage, a clean quick-profile book build, then checks of the HTML."""
     env = dict(book_env(), DLBOOK_PROFILE="quick")
@@ -99,12 +123,17 @@ def test() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["book", "test"], help="what to do")
+    parser.add_argument("command", choices=["book", "test", "page"], help="what to do")
+    parser.add_argument("page", nargs="?", type=Path, help="page: the chapter file to build")
     parser.add_argument("--clean", action="store_true", help="book: rebuild from an empty _build")
     args = parser.parse_args()
     ensure_environment()
     if args.command == "book":
         build_book(clean=args.clean)
+    elif args.command == "page":
+        if args.page is None:
+            parser.error("page needs the chapter file, e.g. book/03_backpropagation.md")
+        build_page(args.page)
     else:
         test()
 

@@ -1,0 +1,100 @@
+"""Measure the book's build figures (prints numbers; never a pass/fail test).
+
+    .venv/bin/python benchmarks/book_figures.py            # everything below
+    .venv/bin/python benchmarks/book_figures.py --import-only
+
+1. Two cold builds (empty _build, quick profile): wall time of each, each
+   chapter's execution time, and whether the two glue identical values
+   (every glued output of every executed notebook, compared as text).
+2. A no-change rebuild: wall time.
+3. ``python -c "import dlbook"``: best wall time of 5, and whether TensorFlow loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def timed(cmd: list[str], env: dict | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def build(clean: bool) -> float:
+    env = dict(os.environ, DLBOOK_PROFILE="quick")
+    if clean:
+        shutil.rmtree(BUILD, ignore_errors=True)
+    return timed([sys.executable, "dev.py", "book"], env=env)
+
+
+def glued_values() -> dict[str, str]:
+    """Every glued output of every executed chapter, as ``chapter:name -> text``."""
+    values = {}
+    for notebook in sorted((BUILD / "jupyter_execute").rglob("*.ipynb")):
+        for cell in json.loads(notebook.read_text())["cells"]:
+            for output in cell.get("outputs", []):
+                name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+                if name:
+                    data = output.get("data", {})
+                    values[f"{notebook.stem}:{name}"] = data.get("text/plain", str(sorted(data)))
+    return values
+
+
+def chapter_times() -> dict[str, float]:
+    """Execution seconds of each chapter, from the jupyter-cache records."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(BUILD / ".jupyter_cache")
+    return {Path(record.uri).name: round(record.data.get("execution_seconds", float("nan")), 1)
+            for record in cache.list_cache_records()}
+
+
+def import_time() -> tuple[float, bool]:
+    code = "import sys, dlbook; print('tensorflow' in sys.modules)"
+    best, loaded = float("inf"), None
+    for _ in range(5):
+        start = time.perf_counter()
+        out = subprocess.run([str(PYTHON), "-c", code], capture_output=True, text=True, check=True)
+        best = min(best, time.perf_counter() - start)
+        loaded = out.stdout.strip() == "True"
+    return best, loaded
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--import-only", action="store_true", help="measure only the import time")
+    args = parser.parse_args()
+    if not args.import_only:
+        first = build(clean=True)
+        times, glue_a = chapter_times(), glued_values()
+        second = build(clean=True)
+        glue_b = glued_values()
+        rebuild = build(clean=False)
+        differing = sorted(k for k in glue_a.keys() | glue_b.keys() if glue_a.get(k) != glue_b.get(k))
+        print(f"cold build 1: {first:.1f} s; cold build 2: {second:.1f} s")
+        for chapter, seconds in sorted(times.items()):
+            print(f"  {chapter}: {seconds} s executing")
+        slowest = max(times, key=times.get)
+        print(f"slowest chapter: {slowest} ({times[slowest]} s)")
+        print(f"no-change rebuild: {rebuild:.1f} s")
+        print(f"glued values: {len(glue_a)}; identical across the two cold builds: {not differing}")
+        for key in differing:
+            print(f"  differs: {key}: {glue_a.get(key)!r} vs {glue_b.get(key)!r}")
+    seconds, loaded = import_time()
+    print(f"python -c 'import dlbook': {seconds:.3f} s (best of 5); TensorFlow imported: {loaded}")
+
+
+if __name__ == "__main__":
+    main()

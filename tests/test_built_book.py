@@ -1,0 +1,85 @@
+"""Checks of the built HTML book (run by ``dev.py test`` right after the build)."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+EXECUTED = ROOT / "_build" / "jupyter_execute"
+pytestmark = pytest.mark.book
+
+
+def toc_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def chapters():
+    return [f for f in toc_files() if re.search(r"/\d\d_", f)]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built():
+    if not (HTML / "index.html").exists():
+        pytest.fail("no built book in _build/html: run `python3 dev.py book` first")
+
+
+@pytest.mark.parametrize("page", toc_files())
+def test_every_page_of_the_toc_is_built(page):
+    assert (HTML / f"{page}.html").is_file()
+
+
+@pytest.mark.parametrize("page", toc_files())
+def test_mathjax_is_served_from_the_site_not_a_cdn(page):
+    html = (HTML / f"{page}.html").read_text()
+    assert not re.search(r"https?://[^\"']*mathjax", html, re.I), f"{page} loads MathJax remotely"
+    for script in re.findall(r"src=\"([^\"]*mathjax[^\"]*)\"", html):
+        assert (HTML / Path(page).parent / script).resolve().is_file(), script
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_each_chapter_downloads_as_a_notebook(chapter):
+    notebook = HTML / "_sources" / f"{chapter}.ipynb"
+    assert notebook.is_file()
+    assert json.loads(notebook.read_text())["cells"], f"{notebook} has no cells"
+    assert f"{Path(chapter).name}.ipynb" in (HTML / f"{chapter}.html").read_text()
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_launch_buttons_point_at_the_configured_repository(chapter):
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    html = (HTML / f"{chapter}.html").read_text()
+    slug = repo.removeprefix("https://github.com/")
+    assert "colab.research.google.com/github/" + slug in html
+    assert "mybinder.org/v2/gh/" + slug in html
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_executed_chapters_have_no_errors_or_stderr(chapter):
+    notebook = json.loads((EXECUTED / f"{chapter}.ipynb").read_text())
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            assert output["output_type"] != "error", f"{chapter}: {output.get('ename')}"
+            assert output.get("name") != "stderr", f"{chapter}: {output.get('text')}"
+
+
+@pytest.mark.parametrize("chapter", [c for c in chapters() if not c.endswith("00_preface")])
+def test_each_chapter_has_exercises_with_hidden_solutions_and_glued_numbers(chapter):
+    html = (HTML / f"{chapter}.html").read_text()
+    source = (ROOT / f"{chapter}.md").read_text()
+    assert html.count('class="exercise admonition') >= 3
+    assert 'class="solution dropdown admonition' in html
+    assert "{glue" in source, f"{chapter} quotes no result through glue"
+    assert "{glue" not in html, f"{chapter} has an unresolved glue role"
+
+
+def test_bibliography_lists_the_cited_works():
+    html = (HTML / "book" / "bibliography.html").read_text()
+    assert "Learning representations by back-propagating errors" in html

@@ -1,0 +1,79 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from dlbook import config
+
+
+def test_profile_defaults_to_quick(monkeypatch):
+    monkeypatch.delenv("DLBOOK_PROFILE", raising=False)
+    assert config.profile() == "quick"
+
+
+@pytest.mark.parametrize("value, expected", [("full", "full"), (" FULL ", "full"), ("quick", "quick")])
+def test_profile_reads_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv("DLBOOK_PROFILE", value)
+    assert config.profile() == expected
+
+
+def test_unknown_profile_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("DLBOOK_PROFILE", "fast")
+    with pytest.raises(ValueError, match=r"DLBOOK_PROFILE must be one of .*'fast'"):
+        config.profile()
+
+
+def test_every_chapter_has_both_profiles_with_the_same_keys():
+    for chapter in config.chapters():
+        quick, full = config.budget(chapter, "quick"), config.budget(chapter, "full")
+        assert vars(quick).keys() == vars(full).keys(), chapter
+        assert quick.profile == "quick" and full.profile == "full"
+
+
+def test_full_profile_never_trains_less_than_quick():
+    for chapter in config.chapters():
+        quick, full = vars(config.budget(chapter, "quick")), vars(config.budget(chapter, "full"))
+        for key, value in quick.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                assert full[key] >= value, f"{chapter}.{key}: full {full[key]} < quick {value}"
+
+
+def test_budget_follows_the_environment(monkeypatch):
+    monkeypatch.setenv("DLBOOK_PROFILE", "full")
+    assert config.budget("ch04").profile == "full"
+
+
+def test_budget_rejects_unknown_chapter_and_profile():
+    with pytest.raises(ValueError, match=r"chapter must be one of .*'ch99'"):
+        config.budget("ch99")
+    with pytest.raises(ValueError, match=r"profile_name must be one of .*'huge'"):
+        config.budget("ch01", "huge")
+
+
+def test_seed_everything_makes_numpy_and_keras_repeatable():
+    import keras
+
+    def draw():
+        config.seed_everything(7)
+        return np.random.rand(3), keras.random.normal((3,)).numpy()
+
+    (a_np, a_k), (b_np, b_k) = draw(), draw()
+    np.testing.assert_array_equal(a_np, b_np)
+    np.testing.assert_array_equal(a_k, b_k)
+    config.seed_everything(8)
+    assert not np.array_equal(np.random.rand(3), a_np)
+
+
+@pytest.mark.parametrize("seed, error", [(1.5, TypeError), ("1", TypeError), (True, TypeError),
+                                         (-1, ValueError), (2**32, ValueError)])
+def test_seed_everything_rejects_bad_seeds(seed, error):
+    with pytest.raises(error, match="seed must"):
+        config.seed_everything(seed)
+
+
+def test_import_dlbook_does_not_import_tensorflow_or_keras():
+    code = ("import sys, dlbook, dlbook.config, dlbook.gradcheck, dlbook.cli; "
+            "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
