@@ -70,21 +70,23 @@ def book_env() -> dict:
     return env
 
 
-def build_book(clean: bool) -> None:
+def build_book(clean: bool, env: dict) -> None:
     """jupyter-book with warnings as errors; executed outputs are cached.
 
     The cache keys on a chapter's code cells only, so it is dropped whenever
-    the dlbook package or the profile changes: a chapter's numbers depend on both.
+    the dlbook package, the profile or the Keras backend changes: a chapter's
+    numbers depend on all three.
     """
-    env = book_env()
     if clean and BUILD.exists():
         shutil.rmtree(BUILD)
     stamp = BUILD / ".dlbook-sources"
-    sources = digest(ROOT / "dlbook") + env.get("DLBOOK_PROFILE", "quick")
-    if stamp.exists() and stamp.read_text() != sources:
+    sources = " ".join([digest(ROOT / "dlbook"), env.get("DLBOOK_PROFILE", "quick"),
+                        env.get("KERAS_BACKEND", "tensorflow")])
+    if not stamp.exists() or stamp.read_text() != sources:
         shutil.rmtree(BUILD / ".jupyter_cache", ignore_errors=True)
+        BUILD.mkdir(exist_ok=True)
+        stamp.write_text(sources)
     run([str(BIN / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"], env=env)
-    stamp.write_text(sources)
     print(f"\nThe book is in {BUILD / 'html' / 'index.html'}")
 
 
@@ -114,10 +116,9 @@ def build_page(page: Path) -> None:
 def test() -> None:
     """Unit tests with coverage, a clean quick-profile book build, then checks of the HTML."""
     env = dict(book_env(), DLBOOK_PROFILE="quick")
-    os.environ.update(env)
     pytest = [str(PYTHON), "-m", "pytest"]
     run(pytest + ["-m", "not book", "--cov=dlbook", "--cov-report=term-missing:skip-covered"], env=env)
-    build_book(clean=True)
+    build_book(clean=True, env=env)
     run(pytest + ["-m", "book", "-p", "no:cacheprovider"], env=env)
 
 
@@ -129,7 +130,7 @@ def main() -> None:
     args = parser.parse_args()
     ensure_environment()
     if args.command == "book":
-        build_book(clean=args.clean)
+        build_book(clean=args.clean, env=book_env())
     elif args.command == "page":
         if args.page is None:
             parser.error("page needs the chapter file, e.g. book/03_backpropagation.md")
