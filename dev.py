@@ -41,7 +41,7 @@ def digest(*paths: Path) -> str:
 
 def ensure_environment() -> None:
     """Create .venv and install the pinned requirements and dlbook, once."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py may be started by an older python3)
         sys.exit(f"dlbook needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     stamp = VENV / ".dlbook-requirements"
     wanted = digest(ROOT / "requirements.txt", ROOT / "pyproject.toml")
@@ -106,7 +106,8 @@ def build_page(page: Path) -> None:
     config = (ROOT / "_config.yml").read_text().replace(
         "  - book/references.bib", f"  - {ROOT / 'book' / 'references.bib'}"
     ).replace(  # the bibliography page and the other chapters are not in a one-page build
-        "  config:\n", '  config:\n    suppress_warnings: ["bibtex", "ref.doc", "ref.ref", "ref.any"]\n'
+        "  config:\n",
+        '  config:\n    suppress_warnings: ["bibtex", "ref.doc", "ref.ref", "ref.any"]\n',
     )
     (out / "_config.yml").write_text(config)
     run([str(BIN / "jupyter-book"), "build", str(page), "--config", str(out / "_config.yml"),
@@ -117,13 +118,15 @@ def test() -> None:
     """Unit tests with coverage, a clean quick-profile book build, then checks of the HTML."""
     env = dict(book_env(), DLBOOK_PROFILE="quick")
     pytest = [str(PYTHON), "-m", "pytest"]
-    run(pytest + ["-m", "not book", "--cov=dlbook", "--cov-report=term-missing:skip-covered"], env=env)
+    coverage = ["--cov=dlbook", "--cov-report=term-missing:skip-covered"]
+    run(pytest + ["-m", "not book", *coverage], env=env)
     build_book(clean=True, env=env)
     run(pytest + ["-m", "book", "-p", "no:cacheprovider"], env=env)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["book", "test", "page"], help="what to do")
     parser.add_argument("page", nargs="?", type=Path, help="page: the chapter file to build")
     parser.add_argument("--clean", action="store_true", help="book: rebuild from an empty _build")

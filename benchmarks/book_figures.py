@@ -73,7 +73,8 @@ def import_time() -> tuple[float, bool]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--import-only", action="store_true", help="measure only the import time")
     args = parser.parse_args()
     if not args.import_only:
@@ -82,7 +83,8 @@ def main() -> None:
         second = build(clean=True)
         glue_b = glued_values()
         rebuild = build(clean=False)
-        differing = sorted(k for k in glue_a.keys() | glue_b.keys() if glue_a.get(k) != glue_b.get(k))
+        keys = glue_a.keys() | glue_b.keys()
+        differing = sorted(k for k in keys if glue_a.get(k) != glue_b.get(k))
         print(f"cold build 1: {first:.1f} s; cold build 2: {second:.1f} s")
         for chapter, seconds in sorted(times.items()):
             print(f"  {chapter}: {seconds} s executing")

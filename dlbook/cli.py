@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dlbook {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("info", help="versions, profile and Keras backend").set_defaults(run=cmd_info)
+    info = commands.add_parser("info", help="versions, profile and Keras backend")
+    info.set_defaults(run=cmd_info)
 
     budget = commands.add_parser("budget", help="the sizes and epochs each chapter trains with")
     budget.add_argument("chapter", nargs="?", help=f"one of {', '.join(config.chapters())}")

@@ -7,7 +7,9 @@ from collections.abc import Callable
 import numpy as np
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6
+) -> np.ndarray:
     """Central-difference gradient of a scalar function ``f`` at ``x``.
 
     .. math:: \\frac{\\partial f}{\\partial x_i} \\approx

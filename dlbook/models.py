@@ -37,7 +37,9 @@ def build_mlp(
     """
     shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
     if not shape or any(not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in shape):
-        raise ValueError(f"input_shape must be a positive int or a tuple of them, got {input_shape!r}")
+        raise ValueError(
+            f"input_shape must be a positive int or a tuple of them, got {input_shape!r}"
+        )
     hidden = list(hidden)
     if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in hidden):
         raise ValueError(f"hidden must be a sequence of positive ints, got {hidden!r}")

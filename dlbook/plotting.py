@@ -41,7 +41,7 @@ def plot_history(history, metrics=("loss",), ax=None, title=None):
     if missing:
         raise ValueError(f"metrics {missing} not in history; it has {sorted(logs)}")
     ax = ax or plt.subplots()[1]
-    for colour, metric in zip(PALETTE, metrics):
+    for colour, metric in zip(PALETTE, metrics, strict=False):
         epochs = np.arange(1, len(logs[metric]) + 1)
         ax.plot(epochs, logs[metric], color=colour, label=f"training {metric}")
         if f"val_{metric}" in logs:
@@ -72,9 +72,11 @@ def plot_decision_boundary(predict, x, y, ax=None, resolution=200, title=None):
         raise ValueError(f"y must have shape ({x.shape[0]},), got {y.shape}")
     ax = ax or plt.subplots()[1]
     lo, hi = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
-    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
+                         np.linspace(lo[1], hi[1], resolution))
     scores = np.asarray(predict(np.c_[g0.ravel(), g1.ravel()]))
-    labels = scores.argmax(axis=1) if scores.ndim == 2 and scores.shape[1] > 1 else (scores.ravel() > 0.5)
+    multiclass = scores.ndim == 2 and scores.shape[1] > 1
+    labels = scores.argmax(axis=1) if multiclass else (scores.ravel() > 0.5)
     n_classes = int(max(y.max(), labels.max())) + 1
     cmap = ListedColormap(PALETTE[:n_classes])
     ax.contourf(g0, g1, labels.reshape(g0.shape), alpha=0.25, cmap=cmap,

@@ -12,7 +12,8 @@ def test_profile_defaults_to_quick(monkeypatch):
     assert config.profile() == "quick"
 
 
-@pytest.mark.parametrize("value, expected", [("full", "full"), (" FULL ", "full"), ("quick", "quick")])
+@pytest.mark.parametrize("value, expected",
+                         [("full", "full"), (" FULL ", "full"), ("quick", "quick")])
 def test_profile_reads_the_environment(monkeypatch, value, expected):
     monkeypatch.setenv("DLBOOK_PROFILE", value)
     assert config.profile() == expected
