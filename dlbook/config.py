@@ -25,18 +25,22 @@ _BUDGETS = {
         "full": {"epochs": 100},
     },
     "ch02": {
-        "quick": {"n_samples": 200, "epochs": 30},
-        "full": {"n_samples": 2000, "epochs": 100},
+        "quick": {"n_samples": 400, "epochs": 20, "noise_draws": 500},
+        "full": {"n_samples": 4000, "epochs": 50, "noise_draws": 5000},
     },
     "ch03": {
         "quick": {"n_samples": 400, "epochs": 300},
         "full": {"n_samples": 4000, "epochs": 2000},
     },
     "ch04": {
-        "quick": {"mnist_epochs": 15, "iris_epochs": 100, "regression_epochs": 100,
-                  "tuner_trials": 6, "tuner_epochs": 5},
-        "full": {"mnist_epochs": 30, "iris_epochs": 200, "regression_epochs": 300,
-                 "tuner_trials": 30, "tuner_epochs": 20},
+        "quick": {"mnist_epochs": 15, "max_epochs": 40, "patience": 5,
+                  "tuner_trials": 6, "tuner_epochs": 5, "iris_epochs": 100,
+                  "regression_epochs": 100, "moons_train": 60, "moons_epochs": 100,
+                  "overfit_epochs": 400},
+        "full": {"mnist_epochs": 30, "max_epochs": 100, "patience": 10,
+                 "tuner_trials": 30, "tuner_epochs": 20, "iris_epochs": 200,
+                 "regression_epochs": 300, "moons_train": 60, "moons_epochs": 300,
+                 "overfit_epochs": 2000},
     },
 }
 

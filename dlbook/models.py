@@ -1,11 +1,13 @@
 """Keras model builders for the networks of chapters 1 and 4.
 
 Every builder returns an *uncompiled* ``keras.Model`` unless it says
-otherwise, so that a chapter can show the compile step.
+otherwise, so that a chapter can show the compile step. The named networks of
+chapter 4 are :func:`build_mlp` with the chapter's layer sizes.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from dlbook.config import quiet_tensorflow
@@ -14,6 +16,9 @@ quiet_tensorflow()
 import keras  # noqa: E402
 
 APIS = ("sequential", "functional")
+OPTIMIZERS = ("sgd", "adam")
+IMAGE_SHAPE = (28, 28)  # one MNIST image
+N_IMAGE_CLASSES = 10
 
 
 def build_mlp(
@@ -62,3 +67,73 @@ def build_mlp(
     for layer in layers:
         x = layer(x)
     return keras.Model(inputs=inputs, outputs=x, name=name)
+
+
+def build_image_classifier(api: str = "sequential", name: str = "image_classifier") -> keras.Model:
+    """The image classifier of chapter 4, 784 -> 300 -> 100 -> 10.
+
+    Flatten(28x28) -> Dense(300, relu) -> Dense(100, relu) -> Dense(10, softmax):
+    (784 + 1) 300 + (300 + 1) 100 + (100 + 1) 10 = 266,610 parameters.
+    Input ``(N, 28, 28)``, output ``(N, 10)`` class probabilities.
+    """
+    return build_mlp(IMAGE_SHAPE, [300, 100], N_IMAGE_CLASSES, output_activation="softmax",
+                     api=api, name=name)
+
+
+def build_iris_mlp(api: str = "sequential", name: str = "iris_mlp") -> keras.Model:
+    """The iris classifier 4 -> 32 -> 16 -> 3: input ``(N, 4)``, output ``(N, 3)`` probabilities."""
+    return build_mlp(4, [32, 16], 3, output_activation="softmax", api=api, name=name)
+
+
+def build_regression_mlp(
+    n_features: int,
+    hidden: Sequence[int] = (32, 16),
+    api: str = "sequential",
+    name: str = "regression_mlp",
+) -> keras.Model:
+    """A regression MLP: ReLU hidden layers, then one linear unit y_hat = w^T a + b.
+
+    Input ``(N, n_features)``, output ``(N, 1)``; train it with the mean squared error.
+    """
+    return build_mlp(n_features, hidden, 1, output_activation=None, api=api, name=name)
+
+
+def build_classifier(
+    n_hidden: int,
+    n_neurons: int,
+    learning_rate: float,
+    input_shape: int | Sequence[int] = IMAGE_SHAPE,
+    n_classes: int = N_IMAGE_CLASSES,
+    optimizer: str = "sgd",
+) -> keras.Model:
+    """A *compiled* classifier with ``n_hidden`` ReLU layers of ``n_neurons`` units each.
+
+    The model-building function of a hyperparameter search: the three tuned
+    arguments come first. ``n_hidden=0`` gives softmax regression. The model is
+    compiled with ``optimizer`` (``"sgd"`` or ``"adam"``) at ``learning_rate``,
+    the sparse categorical cross-entropy and the accuracy metric; it maps
+    ``(N, *input_shape)`` to ``(N, n_classes)`` class probabilities.
+    """
+    _check_int("n_hidden", n_hidden, minimum=0)
+    _check_int("n_neurons", n_neurons, minimum=1)
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
+        raise TypeError(f"learning_rate must be a float, got {type(learning_rate).__name__}")
+    if not (math.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(f"learning_rate must be a finite positive number, got {learning_rate!r}")
+    _check_int("n_classes", n_classes, minimum=2)
+    optimizers = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
+    if optimizer not in optimizers:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+
+    model = build_mlp(input_shape, [n_neurons] * n_hidden, n_classes,
+                      output_activation="softmax", name="classifier")
+    model.compile(optimizer=optimizers[optimizer](learning_rate=float(learning_rate)),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _check_int(name: str, value, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
