@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import platform
 import sys
@@ -35,7 +36,9 @@ def cmd_budget(args: argparse.Namespace) -> None:
 def cmd_data(args: argparse.Namespace) -> None:
     from dlbook import data
 
-    split = data.load(args.name, seed=args.seed)
+    loader = data.DATASETS.get(args.name)
+    seeded = loader is not None and "seed" in inspect.signature(loader).parameters
+    split = data.load(args.name, **({"seed": args.seed} if seeded else {}))
     print(split.description)
     for part in ("train", "val", "test"):
         x, y = getattr(split, f"x_{part}"), getattr(split, f"y_{part}")
