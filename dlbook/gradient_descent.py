@@ -9,8 +9,9 @@ Two kinds of function live here. The optimizers move parameters downhill:
 
 The objectives give them something to descend, each as a loss and its gradient:
 a quadratic bowl, logistic regression (convex) and a two-hidden-unit tanh
-network (non-convex). Parameters are always one flat float64 vector, so any
-objective can be checked with :func:`dlbook.gradcheck.numerical_gradient`.
+network (non-convex), built on the losses of chapter 1 (:mod:`dlbook.losses`).
+Parameters are always one flat float64 vector, so any objective can be checked
+with :func:`dlbook.gradcheck.numerical_gradient`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+
+from dlbook import losses
+from dlbook.activations import sigmoid
 
 Gradient = Callable[[np.ndarray], np.ndarray]
 LossAndGradient = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[float, np.ndarray]]
@@ -245,14 +249,6 @@ def quadratic_gradient(x, A, x_star) -> np.ndarray:
 # Objectives: logistic regression (convex)
 
 
-def sigmoid(z) -> np.ndarray:
-    """:math:`\\sigma(z) = 1 / (1 + e^{-z})`, computed as :math:`e^{-\\log(1 + e^{-z})}`.
-
-    The log-sum-exp form neither overflows nor warns for any finite ``z``.
-    """
-    return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=np.float64)))
-
-
 def logistic_regression_loss_and_gradient(w, X, y) -> tuple[float, np.ndarray]:
     """Mean binary cross-entropy of :math:`\\hat y = \\sigma(X w)` and its gradient.
 
@@ -270,8 +266,9 @@ def logistic_regression_loss_and_gradient(w, X, y) -> tuple[float, np.ndarray]:
     X, y = _check_dataset(X, y)
     w = _check_params("w", w, X.shape[1])
     z = X @ w
-    loss = float(np.mean(np.logaddexp(0.0, z) - y * z))
-    return loss, X.T @ (sigmoid(z) - y) / X.shape[0]
+    # Chain rule through z = X w: dL/dw = X^T dL/dz, and dL/dz = (y_hat - y) / N.
+    return (losses.binary_crossentropy_from_logits(y, z),
+            X.T @ losses.binary_crossentropy_from_logits_grad(y, z))
 
 
 def logistic_regression_hessian(w, X) -> np.ndarray:
@@ -332,9 +329,10 @@ def tanh_network_loss_and_gradient(b, X, y, w, v) -> tuple[float, np.ndarray]:
     """
     X, y = _check_dataset(X, y)
     hidden, v = _tanh_hidden(b, X, w, v)
-    residual = hidden @ v - y
-    gradient = 2.0 * v * ((1.0 - hidden**2).T @ residual) / X.shape[0]
-    return float(np.mean(residual**2)), gradient
+    y_hat = hidden @ v
+    # Chain rule: dL/db_h = sum_n dL/dy_hat_n * v_h * tanh'(z_nh).
+    gradient = v * ((1.0 - hidden**2).T @ losses.mse_grad(y, y_hat))
+    return losses.mse(y, y_hat), gradient
 
 
 def tanh_network_hessian(b, X, y, w, v) -> np.ndarray:
