@@ -101,7 +101,7 @@ def build_page(page: Path) -> None:
     page = page.resolve()
     if not page.is_file():
         sys.exit(f"page must be an existing chapter file, got {page}")
-    out = BUILD / "_page_config"
+    out = BUILD / "pages" / page.stem  # one folder per page: pages can build side by side
     out.mkdir(parents=True, exist_ok=True)
     config = (ROOT / "_config.yml").read_text().replace(
         "  - book/references.bib", f"  - {ROOT / 'book' / 'references.bib'}"
@@ -111,7 +111,7 @@ def build_page(page: Path) -> None:
     )
     (out / "_config.yml").write_text(config)
     run([str(BIN / "jupyter-book"), "build", str(page), "--config", str(out / "_config.yml"),
-         "--path-output", str(BUILD / "pages"), "-W", "-n", "--keep-going"], env=book_env())
+         "--path-output", str(out), "-W", "-n", "--keep-going"], env=book_env())
 
 
 def test() -> None:
