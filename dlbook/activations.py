@@ -1,14 +1,22 @@
 """Activation functions g(z) and their derivatives g'(z), in NumPy (chapter 1).
 
-Every function works elementwise on an array of any shape, except softmax and
-maxout, which act on the last axis. ``get(name)`` returns the pair
-``(g, g_prime)`` for the differentiable ones; the from-scratch network of
-chapter 3 looks its hidden activation up that way.
+The elementwise activations take an array ``z`` of any shape and return an
+array of the same shape; each differentiable one has a ``*_prime`` companion
+returning g'(z), also elementwise. Softmax and maxout act on a whole layer,
+one example per row of ``z`` ``(N, K)``, so they come with a Jacobian and a
+backward function instead. ``get(name)`` returns the pair ``(g, g_prime)`` of
+an elementwise activation; the from-scratch network of chapter 3 looks its
+hidden activation up that way.
+
+At the kink z = 0 of the ReLU family the derivative does not exist; the
+``*_prime`` functions return the left-hand derivative there, as TensorFlow
+does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Real
 
 import numpy as np
 
@@ -25,82 +33,117 @@ def _as_float_array(z) -> np.ndarray:
     if not np.issubdtype(z.dtype, np.floating):
         z = z.astype(np.float64)
     if np.isnan(z).any():
-        raise ValueError("z must not contain NaN")
+        raise ValueError(f"z must not contain NaN, found {int(np.isnan(z).sum())}")
     return z
 
 
+def _as_layer(z) -> np.ndarray:
+    """``z`` as a finite float array of shape ``(N, K)``: one example per row."""
+    z = _as_float_array(z)
+    if z.ndim != 2:
+        raise ValueError(f"z must have shape (N, K), got {z.shape}")
+    if np.isinf(z).any():
+        raise ValueError("z must be finite, found inf")
+    return z
+
+
+def _check_alpha(alpha, upper: float = np.inf) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, Real):
+        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__}")
+    if not 0 <= alpha < upper:
+        raise ValueError(f"alpha must lie in [0, {upper}), got {alpha!r}")
+    return float(alpha)
+
+
+# Threshold units: not trainable by gradients ----------------------------------
+
 def step(z):
-    """Heaviside step: 1 if z >= 0 else 0. Its derivative is 0 almost everywhere."""
+    """Heaviside step: g(z) = 1 if z >= 0 else 0.
+
+    Its derivative is 0 for every z != 0 and does not exist at 0, so it
+    passes no gradient back: the perceptron's unit, not a network's.
+    """
     return (_as_float_array(z) >= 0).astype(np.float64)
 
 
 def sign(z):
-    """Sign function: -1, 0 or +1. Like the step, flat almost everywhere."""
+    """Sign function: g(z) = -1 if z < 0, 0 if z = 0, +1 if z > 0; flat like the step."""
     return np.sign(_as_float_array(z))
 
 
+# Smooth, saturating activations --------------------------------------------
+
 def sigmoid(z):
-    """Logistic sigmoid g(z) = 1 / (1 + e^{-z}), computed without overflow."""
+    """Logistic sigmoid g(z) = 1 / (1 + e^{-z}), in (0, 1).
+
+    Written with e^{-|z|} so that no exponential overflows for large |z|.
+    """
     z = _as_float_array(z)
-    e = np.exp(-np.abs(z))  # never overflows
+    e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def sigmoid_prime(z):
-    """g'(z) = g(z) (1 - g(z))."""
+    """g'(z) = g(z) (1 - g(z)), at most 1/4 (at z = 0)."""
     g = sigmoid(z)
     return g * (1 - g)
 
 
 def tanh(z):
-    """Hyperbolic tangent g(z) = (e^z - e^{-z}) / (e^z + e^{-z})."""
+    """Hyperbolic tangent g(z) = (e^z - e^{-z}) / (e^z + e^{-z}) = 2 sigmoid(2z) - 1, in (-1, 1)."""
     return np.tanh(_as_float_array(z))
 
 
 def tanh_prime(z):
-    """g'(z) = 1 - g(z)^2."""
-    return 1 - np.tanh(_as_float_array(z)) ** 2
+    """g'(z) = 1 - g(z)^2, at most 1 (at z = 0)."""
+    return 1 - tanh(z) ** 2
 
+
+# The ReLU family -------------------------------------------------------------
 
 def relu(z):
     """Rectified linear unit g(z) = max(0, z)."""
-    return np.maximum(0, _as_float_array(z))
+    return np.maximum(0.0, _as_float_array(z))
 
 
 def relu_prime(z):
-    """g'(z) = 1 if z > 0 else 0 (the value 0 is chosen at the kink z = 0)."""
+    """g'(z) = 1 if z > 0 else 0."""
     return (_as_float_array(z) > 0).astype(np.float64)
 
 
 def leaky_relu(z, alpha: float = 0.1):
-    """Leaky ReLU g(z) = max(alpha z, z), with 0 <= alpha < 1 (the notes use 0.1)."""
-    _check_alpha(alpha, upper=1)
+    """Leaky ReLU g(z) = max(alpha z, z) with 0 <= alpha < 1; the notes use alpha = 0.1."""
+    alpha = _check_alpha(alpha, upper=1)
     z = _as_float_array(z)
     return np.where(z > 0, z, alpha * z)
 
 
 def leaky_relu_prime(z, alpha: float = 0.1):
     """g'(z) = 1 if z > 0 else alpha."""
-    _check_alpha(alpha, upper=1)
+    alpha = _check_alpha(alpha, upper=1)
     return np.where(_as_float_array(z) > 0, 1.0, alpha)
 
 
 def elu(z, alpha: float = 1.0):
-    """Exponential linear unit: z if z > 0 else alpha (e^z - 1)."""
-    _check_alpha(alpha)
+    """Exponential linear unit: g(z) = z if z > 0 else alpha (e^z - 1), alpha >= 0."""
+    alpha = _check_alpha(alpha)
     z = _as_float_array(z)
     return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
 
 
 def elu_prime(z, alpha: float = 1.0):
     """g'(z) = 1 if z > 0 else alpha e^z."""
-    _check_alpha(alpha)
+    alpha = _check_alpha(alpha)
     z = _as_float_array(z)
     return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0)))
 
 
 def selu(z):
-    """Scaled ELU: lambda * elu(z, alpha) with Klambauer et al.'s lambda and alpha."""
+    """Scaled ELU: g(z) = lambda z if z > 0 else lambda alpha (e^z - 1).
+
+    lambda = SELU_SCALE ~ 1.0507 and alpha = SELU_ALPHA ~ 1.6733 are chosen so
+    that a standard-normal input keeps mean 0 and variance 1 (Klambauer et al.).
+    """
     return SELU_SCALE * elu(z, SELU_ALPHA)
 
 
@@ -109,62 +152,64 @@ def selu_prime(z):
     return SELU_SCALE * elu_prime(z, SELU_ALPHA)
 
 
-def softmax(z):
-    """Softmax over the last axis: g(z)_k = e^{z_k} / sum_j e^{z_j}.
+# Layer-wise activations -----------------------------------------------------
 
-    Subtracting the row maximum first changes nothing mathematically and
-    keeps e^z from overflowing.
+def softmax(z):
+    """Softmax of each row of ``z`` ``(N, K)``: g(z)_k = e^{z_k} / sum_j e^{z_j}.
+
+    Returns ``(N, K)`` probabilities, each row summing to 1. Subtracting the
+    row maximum first changes nothing mathematically (softmax(z + c) =
+    softmax(z)) and keeps e^z from overflowing.
     """
-    z = _as_float_array(z)
-    if z.ndim == 0:
-        raise ValueError("z must have at least one axis (the classes), got a scalar")
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    z = _as_layer(z)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def softmax_jacobian(z):
-    """The Jacobian of softmax for each row: J_{kj} = s_k (delta_kj - s_j).
+    """The Jacobian of softmax for each row of ``z`` ``(N, K)``, shape ``(N, K, K)``.
 
-    ``z`` has shape ``(N, K)``; the result has shape ``(N, K, K)``.
+    J_{n,k,j} = d s_{n,k} / d z_{n,j} = s_{n,k} (delta_{kj} - s_{n,j}), with s = softmax(z).
     """
-    z = _as_float_array(z)
-    if z.ndim != 2:
-        raise ValueError(f"z must have shape (N, K), got {z.shape}")
     s = softmax(z)
-    return s[:, :, None] * (np.eye(z.shape[1])[None] - s[:, None, :])
+    return s[:, :, None] * (np.eye(s.shape[1])[None] - s[:, None, :])
 
 
 def maxout(z, pieces: int):
-    """Maxout: the maximum of each group of ``pieces`` consecutive units.
+    """Maxout: the largest of each group of ``pieces`` consecutive linear units.
 
-    ``z`` has shape ``(N, K * pieces)``; returns ``(out, cache)`` with ``out`` of
-    shape ``(N, K)``. A maxout unit learns its own piecewise-linear activation.
+    h_{n,i} = max_{p < pieces} z_{n, i * pieces + p}: ``z`` ``(N, K * pieces)``
+    holds the pieces' weighted inputs and ``out`` ``(N, K)`` the K unit outputs.
+    Returns ``(out, cache)``; pass ``cache`` to :func:`maxout_backward`. Each
+    maxout unit learns its own convex, piecewise-linear activation.
     """
-    z = _as_float_array(z)
     if isinstance(pieces, bool) or not isinstance(pieces, (int, np.integer)) or pieces < 1:
         raise ValueError(f"pieces must be a positive int, got {pieces!r}")
-    if z.ndim != 2 or z.shape[1] % pieces:
+    z = _as_layer(z)
+    if z.shape[1] % pieces:
         raise ValueError(f"z must have shape (N, K * {pieces}), got {z.shape}")
     groups = z.reshape(z.shape[0], -1, pieces)
-    winner = groups.argmax(axis=-1)
-    return groups.max(axis=-1), (z.shape, pieces, winner)
+    winner = groups.argmax(axis=2)
+    out = np.take_along_axis(groups, winner[..., None], axis=2)[..., 0]
+    return out, (z.shape, winner)
 
 
 def maxout_backward(dout, cache):
-    """Route the upstream gradient ``dout`` ``(N, K)`` to each group's winning unit."""
-    shape, pieces, winner = cache
+    """dL/dz ``(N, K * pieces)`` from the upstream dL/dh ``dout`` ``(N, K)``.
+
+    The maximum passes its gradient to the winning piece of each group and
+    0 to the others (a tie goes to the first winner, as in ``argmax``).
+    """
+    shape, winner = cache
     dout = np.asarray(dout, dtype=np.float64)
     if dout.shape != winner.shape:
         raise ValueError(f"dout must have shape {winner.shape}, got {dout.shape}")
-    dz = np.zeros((shape[0], shape[1] // pieces, pieces))
-    np.put_along_axis(dz, winner[..., None], dout[..., None], axis=-1)
+    dz = np.zeros((*winner.shape, shape[1] // winner.shape[1]))
+    np.put_along_axis(dz, winner[..., None], dout[..., None], axis=2)
     return dz.reshape(shape)
 
 
-def _check_alpha(alpha, upper=np.inf):
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 <= alpha < upper:
-        raise ValueError(f"alpha must be a number in [0, {upper}), got {alpha!r}")
-
+# Look-up by name ---------------------------------------------------------------
 
 ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
     "sigmoid": (sigmoid, sigmoid_prime),
@@ -177,7 +222,12 @@ ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
 
 
 def get(name: str) -> tuple[Callable, Callable]:
-    """The pair ``(g, g_prime)`` of a differentiable elementwise activation."""
-    if name not in ACTIVATIONS:
+    """The pair ``(g, g_prime)`` of a differentiable elementwise activation, by name.
+
+    >>> g, g_prime = get("sigmoid")
+    >>> float(g_prime(0.0))
+    0.25
+    """
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"name must be one of {sorted(ACTIVATIONS)}, got {name!r}")
     return ACTIVATIONS[name]
