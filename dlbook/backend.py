@@ -32,19 +32,24 @@ def autodiff_gradient(loss: Callable, params: Sequence[np.ndarray]) -> list[np.n
 
     ``loss`` takes a list of backend tensors and returns a scalar, written with
     ``keras.ops`` so that it means the same on every backend. The result is a
-    list of float64 NumPy arrays shaped like ``params``.
+    list of float64 NumPy arrays shaped like ``params`` (zeros for an array
+    the loss does not depend on).
     """
     if not callable(loss):
         raise TypeError(f"loss must be callable, got {type(loss).__name__}")
     arrays = [np.asarray(p, dtype=np.float64) for p in params]
     if not arrays:
         raise ValueError("params must hold at least one array, got an empty sequence")
-    differentiate = {
+    differentiators = {
         "tensorflow": _tensorflow_gradient,
         "jax": _jax_gradient,
         "torch": _torch_gradient,
-    }[name()]
-    return [np.asarray(g, dtype=np.float64) for g in differentiate(loss, arrays)]
+    }
+    backend = name()
+    if backend not in differentiators:  # Keras' numpy and openvino backends cannot differentiate
+        raise ValueError(f"autodiff_gradient needs KERAS_BACKEND to be one of "
+                         f"{sorted(differentiators)}, got {backend!r}")
+    return [np.asarray(g, dtype=np.float64) for g in differentiators[backend](loss, arrays)]
 
 
 def _tensorflow_gradient(loss, arrays):
@@ -52,23 +57,36 @@ def _tensorflow_gradient(loss, arrays):
 
     variables = [tf.Variable(a) for a in arrays]
     with tf.GradientTape() as tape:
-        value = loss(variables)
-    return [g.numpy() for g in tape.gradient(value, variables)]
+        value = _scalar(loss(variables))
+    # a parameter the loss does not use gets zeros (as under JAX), not None
+    grads = tape.gradient(value, variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    return [g.numpy() for g in grads]
 
 
 def _jax_gradient(loss, arrays):
     import jax
 
+    # without x64, JAX silently computes float64 inputs in float32
     jax.config.update("jax_enable_x64", True)
-    return jax.grad(lambda ps: loss(list(ps)))(tuple(jax.numpy.asarray(a) for a in arrays))
+    return jax.grad(lambda ps: _scalar(loss(list(ps))))(tuple(jax.numpy.asarray(a) for a in arrays))
 
 
 def _torch_gradient(loss, arrays):
     import torch
 
     tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
-    loss(tensors).backward()
-    return [t.grad.detach().cpu().numpy() for t in tensors]
+    _scalar(loss(tensors)).backward()
+    return [np.zeros(t.shape) if t.grad is None else t.grad.detach().cpu().numpy()
+            for t in tensors]
+
+
+def _scalar(value):
+    """The loss value, if it is a scalar tensor (TensorFlow would silently sum a vector)."""
+    shape = getattr(value, "shape", None)
+    if shape is None or tuple(shape) != ():
+        got = f"shape {tuple(shape)}" if shape is not None else type(value).__name__
+        raise ValueError(f"loss must return a scalar tensor, got {got}")
+    return value
 
 
 def _tensorflow_determinism():

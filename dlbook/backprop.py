@@ -11,6 +11,10 @@ shape (N, n) and the forward step is Z = [1, A] W^T. Hidden units use the
 activation ``h`` (sigmoid unless told otherwise); the output units are
 sigmoids and the cost is the binary cross-entropy, the negative
 log-likelihood of the labels, averaged over the batch.
+
+The five steps of the algorithm, one function each: :func:`forward`,
+:func:`output_delta`, :func:`hidden_delta`, :func:`weight_gradient` (the
+three composed by :func:`backward`) and the update in :func:`train`.
 """
 
 from __future__ import annotations
@@ -23,11 +27,19 @@ from dlbook import activations, losses
 
 
 class Cache(NamedTuple):
-    """What the backward pass needs: each layer's input with its bias column, and each z."""
+    """What the backward pass needs from the forward pass, for layers l = 1 .. L-1."""
 
-    inputs: list[np.ndarray]  # [1, a(l)] for l = 1 .. L-1, shapes (N, n_l + 1)
-    zs: list[np.ndarray]  # z(l+1) for the same layers, shapes (N, n_{l+1})
-    activation: str
+    a_bias: list[np.ndarray]  # [1, a(l)], shapes (N, n_l + 1): each layer's input with its bias
+    z: list[np.ndarray]  # z(l+1) = [1, a(l)] W(l)^T, shapes (N, n_{l+1})
+    output: np.ndarray  # a(L), shape (N, n_L)
+    activation: str  # the name of the hidden activation h
+
+
+class History(NamedTuple):
+    """Cost J and accuracy before training and after each epoch (``epochs + 1`` entries each)."""
+
+    cost: np.ndarray
+    accuracy: np.ndarray
 
 
 def init_weights(layer_sizes, seed: int = 0) -> list[np.ndarray]:
@@ -35,6 +47,9 @@ def init_weights(layer_sizes, seed: int = 0) -> list[np.ndarray]:
 
     Weights are drawn from U(-r, r) with r = sqrt(6 / (n_l + n_{l+1})) (Glorot
     uniform, what Keras' Dense layers use); the bias column starts at zero.
+
+    >>> [W.shape for W in init_weights([2, 3, 1])]   # the worked network
+    [(3, 3), (1, 4)]
     """
     sizes = list(layer_sizes)
     if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1
@@ -48,74 +63,129 @@ def init_weights(layer_sizes, seed: int = 0) -> list[np.ndarray]:
     return weights
 
 
-def forward(weights, X, activation: str = "sigmoid") -> tuple[np.ndarray, Cache]:
-    """The forward pass: z(l+1) = W(l) [1; a(l)], a(l+1) = h(z(l+1)); sigmoid at the output.
+def add_bias(a: np.ndarray) -> np.ndarray:
+    """[1, a]: the activations (N, n) with the bias unit a_0 = 1 as a first column, (N, n + 1)."""
+    a = _check_matrix("a", a)
+    return np.hstack([np.ones((a.shape[0], 1)), a])
 
-    ``X`` is (N, n_1); returns the output a(L) of shape (N, n_L) and the cache.
+
+def forward(weights, X, activation: str = "sigmoid") -> tuple[np.ndarray, Cache]:
+    """The forward pass z(l+1) = W(l) [1; a(l)], a(l+1) = h(z(l+1)), with a(1) = x.
+
+    Batched, one example per row: Z(l+1) = [1, A(l)] W(l)^T. Hidden layers use
+    the activation named ``activation``; the output layer is always a sigmoid.
+    ``X`` is (N, n_1); returns the output a(L), shape (N, n_L), and the cache.
     """
     weights = _check_weights(weights)
     X = _check_inputs(X, weights)
-    h, _ = activations.get(activation)
-    a, inputs, zs = X, [], []
+    h, _ = _activation(activation)
+    a, a_biases, zs = X, [], []
     for l, W in enumerate(weights):
-        a_bias = np.hstack([np.ones((a.shape[0], 1)), a])
-        z = a_bias @ W.T
-        last = l == len(weights) - 1
-        a = activations.sigmoid(z) if last else h(z)
-        inputs.append(a_bias)
-        zs.append(z)
-    return a, Cache(inputs, zs, activation)
+        a_biases.append(add_bias(a))
+        zs.append(a_biases[-1] @ W.T)
+        a = activations.sigmoid(zs[-1]) if l == len(weights) - 1 else h(zs[-1])
+    return a, Cache(a_biases, zs, a, activation)
 
 
 def cost(y_hat, y) -> float:
-    """J = -mean[y log y_hat + (1 - y) log(1 - y_hat)], the binary cross-entropy."""
+    """J = -mean[y log y_hat + (1 - y) log(1 - y_hat)], the binary cross-entropy.
+
+    The mean runs over all N n_L entries, as in Keras. ``y`` may be (N,) for one output unit.
+    """
     return losses.binary_crossentropy(_check_labels(y, np.shape(y_hat)), y_hat)
 
 
-def backward(weights, cache: Cache, y) -> list[np.ndarray]:
-    """Gradients dJ/dW(l) by the delta recursion, for any number of layers.
+def accuracy(y_hat, y) -> float:
+    """Fraction of outputs on the right side of 0.5: mean[(y_hat > 0.5) == (y > 0.5)]."""
+    y_hat = _check_matrix("y_hat", y_hat)
+    return float(np.mean((y_hat > 0.5) == (_check_labels(y, y_hat.shape) > 0.5)))
 
-    1. Output error: delta(L) = a(L) - y (divided by the number of entries, as
-       J is a mean). Sign convention: this is the gradient of the negative
-       log-likelihood we minimise; the notes write y - a(L) for the
-       log-likelihood they maximise.
-    2. Backwards: delta(l) = (W(l)^T delta(l+1)) * h'(z(l)), with the bias row dropped.
-    3. Gradients: dJ/dW(l) = delta(l+1) [1; a(l)]^T, summed over the batch.
+
+def output_delta(y_hat, y) -> np.ndarray:
+    """Step 2, the output error: delta(L) = a(L) - y, divided by N n_L because J is a mean.
+
+    Sign convention: this is dJ/dz(L) for the negative log-likelihood J we
+    minimise; the notes write y - a(L) for the log-likelihood they maximise.
+    ``y_hat`` and the result are (N, n_L); ``y`` may be (N,) for one output unit.
+    """
+    y_hat = _check_matrix("y_hat", y_hat)
+    y = _check_labels(y, y_hat.shape)
+    return (y_hat - y) / y.size
+
+
+def hidden_delta(delta_next, W, z, activation: str = "sigmoid") -> np.ndarray:
+    """Step 3, one layer back: delta(l) = (W(l)^T delta(l+1)) * h'(z(l)), the bias row dropped.
+
+    Batched: D(l) = (D(l+1) W(l))[:, 1:] * h'(Z(l)), with ``delta_next`` (N, m),
+    ``W`` (m, n + 1) and ``z`` (N, n); returns (N, n). The bias unit is a
+    constant, so no error flows into it: that is the dropped first column.
+    """
+    delta_next, W, z = (_check_matrix(name, v) for name, v in
+                        (("delta_next", delta_next), ("W", W), ("z", z)))
+    if W.shape[0] != delta_next.shape[1] or z.shape != (delta_next.shape[0], W.shape[1] - 1):
+        raise ValueError(f"expected delta_next (N, m), W (m, n + 1) and z (N, n), got "
+                         f"{delta_next.shape}, {W.shape} and {z.shape}")
+    _, h_prime = _activation(activation)
+    return (delta_next @ W)[:, 1:] * h_prime(z)
+
+
+def weight_gradient(delta_next, a_bias) -> np.ndarray:
+    """Step 4: dJ/dW(l) = delta(l+1) [1; a(l)]^T, summed over the batch.
+
+    Batched: D(l+1)^T [1, A(l)], with ``delta_next`` (N, m) and ``a_bias``
+    (N, n + 1); returns (m, n + 1), the shape of W(l). The 1/N of the mean
+    is already in the deltas.
+    """
+    delta_next, a_bias = _check_matrix("delta_next", delta_next), _check_matrix("a_bias", a_bias)
+    if delta_next.shape[0] != a_bias.shape[0]:
+        raise ValueError(f"delta_next and a_bias must have the same number of rows N, got "
+                         f"{delta_next.shape} and {a_bias.shape}")
+    return delta_next.T @ a_bias
+
+
+def backward(weights, cache: Cache, y) -> list[np.ndarray]:
+    """Gradients dJ/dW(l) of every layer by the delta recursion, for any number of layers.
+
+    Steps 2 to 4 of the algorithm: :func:`output_delta`, then for
+    l = L-1 .. 1 :func:`weight_gradient` and :func:`hidden_delta`. ``cache``
+    is what :func:`forward` returned for these ``weights``; returns one
+    gradient per W(l), with the same shapes.
     """
     weights = _check_weights(weights)
-    if not isinstance(cache, Cache) or len(cache.zs) != len(weights):
-        raise ValueError("cache must be the Cache that forward() returned for these weights")
-    y = _check_labels(y, cache.zs[-1].shape)
-    _, h_prime = activations.get(cache.activation)
-    delta = (activations.sigmoid(cache.zs[-1]) - y) / y.size
+    _check_cache(cache, weights)
+    delta = output_delta(cache.output, y)
     grads = [np.empty(0)] * len(weights)
     for l in reversed(range(len(weights))):
-        grads[l] = delta.T @ cache.inputs[l]
+        grads[l] = weight_gradient(delta, cache.a_bias[l])
         if l > 0:
-            delta = (delta @ weights[l])[:, 1:] * h_prime(cache.zs[l - 1])
+            delta = hidden_delta(delta, weights[l], cache.z[l - 1], cache.activation)
     return grads
 
 
 def train(weights, X, y, learning_rate: float, epochs: int,
-          activation: str = "sigmoid") -> tuple[list[np.ndarray], np.ndarray]:
-    """Full-batch gradient descent W(l) <- W(l) - eta dJ/dW(l); returns new weights and J per epoch.
+          activation: str = "sigmoid") -> tuple[list[np.ndarray], History]:
+    """Full-batch gradient descent W(l) <- W(l) - eta dJ/dW(l) for ``epochs`` steps.
 
-    The cost history has ``epochs + 1`` entries: before training and after each epoch.
-    The weights passed in are not modified.
+    Returns the trained weights and the :class:`History` of cost and accuracy
+    on (X, y), measured before training and after each step. The weights passed
+    in are not modified.
     """
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.number)):
+        raise TypeError(f"learning_rate must be a number, got {type(learning_rate).__name__}")
     if not (np.isfinite(learning_rate) and learning_rate > 0):
         raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate}")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
     weights = [W.copy() for W in _check_weights(weights)]
-    history = []
-    for _ in range(epochs):
+    costs, accuracies = [], []
+    for epoch in range(epochs + 1):
         y_hat, cache = forward(weights, X, activation)
-        history.append(cost(y_hat, y))
-        for W, grad in zip(weights, backward(weights, cache, y), strict=True):
-            W -= learning_rate * grad
-    history.append(cost(forward(weights, X, activation)[0], y))
-    return weights, np.array(history)
+        costs.append(cost(y_hat, y))
+        accuracies.append(accuracy(y_hat, y))
+        if epoch < epochs:
+            for W, grad in zip(weights, backward(weights, cache, y), strict=True):
+                W -= learning_rate * grad
+    return weights, History(np.array(costs), np.array(accuracies))
 
 
 def predict(weights, X, activation: str = "sigmoid") -> np.ndarray:
@@ -129,6 +199,21 @@ def to_keras_weights(weights) -> list[np.ndarray]:
     for W in _check_weights(weights):
         out += [W[:, 1:].T.copy(), W[:, 0].copy()]
     return out
+
+
+def _activation(name):
+    if not isinstance(name, str) or name not in activations.ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(activations.ACTIVATIONS)}, "
+                         f"got {name!r}")
+    return activations.get(name)
+
+
+def _check_cache(cache, weights) -> None:
+    fits = (isinstance(cache, Cache) and len(cache.z) == len(weights)
+            and all(A.shape[1] == W.shape[1] and Z.shape[1] == W.shape[0]
+                    for A, Z, W in zip(cache.a_bias, cache.z, weights, strict=True)))
+    if not fits:
+        raise ValueError("cache must be the Cache that forward() returned for these weights")
 
 
 def _check_weights(weights) -> list[np.ndarray]:
@@ -146,13 +231,20 @@ def _check_weights(weights) -> list[np.ndarray]:
     return weights
 
 
+def _check_matrix(name: str, value) -> np.ndarray:
+    value = np.asarray(value, dtype=np.float64)
+    if value.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (N, units), got shape {value.shape}")
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{name} must be finite; found NaN or inf")
+    return value
+
+
 def _check_inputs(X, weights) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
+    X = _check_matrix("X", X)
     n_in = weights[0].shape[1] - 1
-    if X.ndim != 2 or X.shape[1] != n_in:
+    if X.shape[1] != n_in:
         raise ValueError(f"X must have shape (N, {n_in}) to match weights[0], got {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X must be finite; found NaN or inf")
     return X
 
 
@@ -162,7 +254,8 @@ def _check_labels(y, shape) -> np.ndarray:
     if y.ndim == 1 and len(shape) == 2 and shape[1] == 1:
         y = y[:, None]
     if y.shape != tuple(shape):
-        raise ValueError(f"y must have shape {tuple(shape)} like the network's output, got {y.shape}")
+        raise ValueError(f"y must have shape {tuple(shape)} like the network's output, "
+                         f"got {y.shape}")
     if not np.all((y >= 0) & (y <= 1)):
         raise ValueError("y must hold labels in [0, 1] (NaN is not allowed)")
     return y

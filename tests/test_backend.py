@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -9,17 +10,23 @@ import pytest
 from dlbook import backend
 
 
-def test_name_is_the_keras_backend():
-    assert backend.name() == keras.backend.backend()
+def test_name_is_the_backend_chosen_by_the_environment():
+    assert backend.name() == os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
 def test_autodiff_gradient_of_known_functions():
     x, w = np.array([1.0, -2.0, 3.0]), np.array([[0.5, 2.0]])
     grads = backend.autodiff_gradient(
         lambda ps: keras.ops.sum(ps[0] ** 2) + keras.ops.sum(keras.ops.exp(ps[1])), [x, w])
-    np.testing.assert_allclose(grads[0], 2 * x)
-    np.testing.assert_allclose(grads[1], np.exp(w))
+    np.testing.assert_allclose(grads[0], 2 * x, rtol=1e-15)
+    np.testing.assert_allclose(grads[1], np.exp(w), rtol=1e-15)
     assert all(g.dtype == np.float64 for g in grads)
+
+
+def test_autodiff_gradient_gives_zeros_for_an_unused_parameter():
+    params = [np.ones(2), np.ones((2, 3))]
+    grads = backend.autodiff_gradient(lambda ps: keras.ops.sum(ps[0]), params)
+    np.testing.assert_array_equal(grads[1], np.zeros((2, 3)))
 
 
 def test_autodiff_gradient_rejects_bad_arguments():
@@ -27,10 +34,20 @@ def test_autodiff_gradient_rejects_bad_arguments():
         backend.autodiff_gradient(42, [np.ones(2)])
     with pytest.raises(ValueError, match="params must hold at least one array"):
         backend.autodiff_gradient(lambda ps: ps, [])
+    with pytest.raises(ValueError, match=r"loss must return a scalar tensor, got shape \(2,\)"):
+        backend.autodiff_gradient(lambda ps: ps[0] ** 2, [np.ones(2)])
+    with pytest.raises(ValueError, match="loss must return a scalar tensor, got float"):
+        backend.autodiff_gradient(lambda ps: 1.0, [np.ones(2)])
+
+
+def test_autodiff_gradient_names_a_backend_that_cannot_differentiate(monkeypatch):
+    monkeypatch.setattr(backend, "name", lambda: "numpy")
+    with pytest.raises(ValueError, match="KERAS_BACKEND to be one of .*got 'numpy'"):
+        backend.autodiff_gradient(lambda ps: keras.ops.sum(ps[0]), [np.ones(2)])
 
 
 def test_determinism_makes_two_trainings_identical():
-    from dlbook.config import seed_everything
+    from dlbook.config import seed_everything  # calls backend.enable_determinism()
 
     def train():
         seed_everything(3)
@@ -45,12 +62,29 @@ def test_determinism_makes_two_trainings_identical():
         np.testing.assert_array_equal(a, b)
 
 
+JAX_SCRIPT = """
+import json, numpy as np, keras
+from dlbook import backend
+backend.enable_determinism()
+cube, unused = backend.autodiff_gradient(lambda ps: keras.ops.sum(ps[0] ** 3),
+                                         [np.array([2.0, -1.0]), np.ones(3)])
+try:
+    backend.autodiff_gradient(lambda ps: ps[0] ** 2, [np.ones(2)])
+except ValueError as error:
+    message = str(error)
+print(json.dumps({"name": backend.name(), "dtype": str(cube.dtype), "cube": cube.tolist(),
+                  "unused": unused.tolist(), "message": message}))
+"""
+
+
 @pytest.mark.slow
 def test_the_jax_functions_of_the_seam():
-    code = ("import numpy as np, keras; from dlbook import backend; backend.enable_determinism(); "
-            "g = backend.autodiff_gradient(lambda ps: keras.ops.sum(ps[0] ** 3), [np.array([2.0, -1.0])]); "
-            "print(backend.name(), g[0].tolist())")
     env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.split(maxsplit=1)[0] == "jax"
-    assert out.stdout.strip().endswith("[12.0, 3.0]")
+    out = subprocess.run([sys.executable, "-c", JAX_SCRIPT], env=env, capture_output=True,
+                         text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["name"] == "jax"
+    # d/dx sum x^3 = 3 x^2, in float64 (x64 switched on)
+    assert result["dtype"] == "float64" and result["cube"] == [12.0, 3.0]
+    assert result["unused"] == [0.0, 0.0, 0.0]
+    assert result["message"] == "loss must return a scalar tensor, got shape (2,)"
