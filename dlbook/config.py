@@ -20,27 +20,27 @@ DEFAULT_SEED = 42
 
 # One entry per chapter: the sizes and epochs it trains with in each profile.
 _BUDGETS = {
-    "ch01": {
-        "quick": {"epochs": 30},
-        "full": {"epochs": 100},
+    "ch01": {  # an upper bound: the perceptron stops at its first epoch without a mistake
+        "quick": {"perceptron_epochs": 20},
+        "full": {"perceptron_epochs": 100},
     },
     "ch02": {
         "quick": {"n_samples": 400, "epochs": 20, "noise_draws": 500},
         "full": {"n_samples": 4000, "epochs": 50, "noise_draws": 5000},
     },
     "ch03": {
-        "quick": {"n_samples": 400, "epochs": 300},
-        "full": {"n_samples": 4000, "epochs": 2000},
+        "quick": {"n_samples": 400, "epochs": 1000},
+        "full": {"n_samples": 4000, "epochs": 3000},
     },
     "ch04": {
         "quick": {"mnist_epochs": 15, "max_epochs": 40, "patience": 5,
-                  "tuner_trials": 6, "tuner_epochs": 5, "iris_epochs": 100,
-                  "regression_epochs": 100, "moons_train": 60, "moons_epochs": 100,
-                  "overfit_epochs": 400},
+                  "tuner_trials": 6, "tuner_epochs": 4, "iris_epochs": 50,
+                  "regression_epochs": 100, "moons_train": 60, "moons_epochs": 60,
+                  "overfit_epochs": 200},
         "full": {"mnist_epochs": 30, "max_epochs": 100, "patience": 10,
                  "tuner_trials": 30, "tuner_epochs": 20, "iris_epochs": 200,
-                 "regression_epochs": 300, "moons_train": 60, "moons_epochs": 300,
-                 "overfit_epochs": 2000},
+                 "regression_epochs": 500, "moons_train": 60, "moons_epochs": 200,
+                 "overfit_epochs": 1000},
     },
 }
 
