@@ -3,6 +3,8 @@
     dlbook info                     versions, profile and Keras backend
     dlbook budget [CHAPTER]         the training sizes a chapter uses
     dlbook data NAME [--seed N]     load a dataset and show its splits
+    dlbook grade PATH [--json FILE] [--exercise ID]
+                                    grade exercise files or a notebook
 """
 
 from __future__ import annotations
@@ -46,6 +48,54 @@ def cmd_data(args: argparse.Namespace) -> None:
               f"y {y.shape} {y.dtype}")
 
 
+def cmd_grade(args: argparse.Namespace) -> None:
+    """Grade; print feedback for lost points and the table; write results.json if asked."""
+    from dlbook.grading import runner
+
+    json_path = args.json
+    if json_path and not os.path.isdir(os.path.dirname(os.path.abspath(json_path))):
+        raise ValueError(f"--json must be in an existing folder, got {json_path!r}")
+    overrides = {"wall_s": args.wall_time, "cpu_s": args.cpu_time, "memory_mb": args.memory}
+    report = runner.grade_path(args.path, args.exercise, overrides)
+    if not args.quiet:
+        _print_feedback([r for r in report.results if r.score < r.max_score])
+    print(report.table())
+    if json_path:
+        import json
+
+        results = report.gradescope(args.hidden_visibility)
+        try:
+            with open(json_path, "w") as stream:
+                json.dump(results, stream, indent=2)
+        except OSError as error:
+            raise RuntimeError(f"cannot write --json {json_path}: {error}") from None
+
+
+def _print_feedback(results: list) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=True)
+    for result in results:
+        console.print(result)
+
+
+def _add_grade_parser(commands) -> None:
+    grade = commands.add_parser("grade", help="grade exercise files, a folder or a notebook")
+    grade.add_argument("path", help="a .py exercise file, a folder of them, or a notebook "
+                                    "(.ipynb or MyST .md)")
+    grade.add_argument("--json", metavar="FILE", help="write Gradescope's results.json here")
+    grade.add_argument("--exercise", metavar="ID", action="append",
+                       help="grade only this exercise, e.g. ch03.backward (repeatable)")
+    grade.add_argument("--wall-time", type=float, metavar="S", help="wall-clock limit per exercise")
+    grade.add_argument("--cpu-time", type=float, metavar="S", help="CPU-time limit per exercise")
+    grade.add_argument("--memory", type=float, metavar="MB", help="memory limit per exercise")
+    grade.add_argument("--hidden-visibility", default="after_published",
+                       choices=("after_published", "hidden"),
+                       help="Gradescope visibility of hidden cases (default after_published)")
+    grade.add_argument("--quiet", action="store_true", help="print only the table")
+    grade.set_defaults(run=cmd_grade)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlbook", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -64,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("name", help="a dataset name, e.g. iris, digits, moons, mnist_subset")
     data.add_argument("--seed", type=int, default=config.DEFAULT_SEED, help="split seed")
     data.set_defaults(run=cmd_data)
+    _add_grade_parser(commands)
     return parser
 
 

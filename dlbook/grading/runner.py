@@ -1,0 +1,310 @@
+"""Grading: run an exercise's calls in workers, judge what came back, score it.
+
+Each exercise runs in two workers: one for the public cases, then one for the
+hidden cases, so code that prints or leaks its arguments never reveals a
+hidden input in the feedback shown to the student. Both share the exercise's
+limits: the hidden worker gets what the public one left of the wall-clock
+and CPU budget. A file that cannot even be imported (it raises, hangs, or
+kills itself while loading) is run once; every exercise of it gets that
+verdict.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from dlbook.grading.limits import Limits
+from dlbook.grading.registry import Call, Exercise, Outcome
+from dlbook.grading.report import ExerciseResult, GradeReport, Item
+from dlbook.grading.sandbox import Run, Sandbox
+from dlbook.grading.sources import StudentSource, find_sources
+
+MIN_BUDGET_S = 0.05
+Execute = Callable[[list[Call], Limits], Run]
+
+
+# ---------------------------------------------------------------------------
+# From frames to outcomes
+
+
+def outcomes_from_run(run: Run, n_calls: int, worker_limits: Limits, function: str) -> list:
+    """One :class:`Outcome` per call from what a worker left behind.
+
+    Frames are accepted only in order (call 0, 1, ...); a submission that
+    writes extra or forged frames can only describe its own calls.
+    """
+    first = _first_event(run.frames)
+    if first == "import_error":
+        return [_import_error(run.frames[0])] * n_calls
+    second = _first_event(run.frames[1:]) if first == "loaded" else None
+    if second in ("missing", "not_callable"):
+        return [Outcome("not_defined", message=_missing_message(run.frames[1], function))] * n_calls
+    outcomes = []
+    for frame in run.frames[1:] if first == "loaded" else []:
+        if len(outcomes) == n_calls:
+            return outcomes
+        if frame.get("event") != "call" or frame.get("index") != len(outcomes):
+            break
+        outcomes.append(_call_outcome(frame, function, worker_limits))
+    if len(outcomes) == n_calls:
+        return outcomes
+    where = "during this call" if first == "loaded" else "while your code was loading"
+    short, reason = stop_reason(run, worker_limits)
+    outcomes.append(Outcome("stopped", value=short, message=f"{reason} ({where})"))
+    rest = Outcome("not_run", message="not run: an earlier case ended the process")
+    return outcomes + [rest] * (n_calls - len(outcomes))
+
+
+def _first_event(frames: list[dict]) -> str | None:
+    return frames[0].get("event") if frames else None
+
+
+def _import_error(frame: dict) -> Outcome:
+    error = _error_fields(frame.get("error"))
+    return Outcome("import_error", error=error,
+                   message=f"your code could not be loaded: it raised {error['type']}"
+                           f"{_colon(error['message'])}\n{error['traceback']}")
+
+
+def _missing_message(frame: dict, function: str) -> str:
+    if frame.get("event") == "not_callable":
+        return f"`{function}` is defined but is a {str(frame.get('type'))[:40]}, not a function"
+    defined = [str(name) for name in frame.get("defined", [])][:40] if isinstance(
+        frame.get("defined"), list) else []
+    return (f"`{function}` is not defined in your code"
+            + (f" (it defines {', '.join(defined)})" if defined else ""))
+
+
+def _error_fields(error) -> dict:
+    """The error description from a frame, with every field a bounded string."""
+    error = error if isinstance(error, dict) else {}
+    return {"type": str(error.get("type", "Error"))[:100],
+            "message": str(error.get("message", ""))[:2000],
+            "traceback": str(error.get("traceback", ""))[:4000],
+            "not_implemented": error.get("not_implemented") is True}
+
+
+def _call_outcome(frame: dict, function: str, worker_limits: Limits) -> Outcome:
+    seconds = frame.get("seconds") if isinstance(frame.get("seconds"), float) else 0.0
+    if "error" in frame:
+        error = _error_fields(frame["error"])
+        if error["not_implemented"]:
+            return Outcome("not_implemented", error=error, seconds=seconds, message=(
+                f"not implemented yet: `{function}` raises NotImplementedError; replace the "
+                "`raise NotImplementedError` line with your code"))
+        return Outcome("error", error=error, seconds=seconds, message=(
+            f"your function raised {error['type']}{_colon(error['message'])}"
+            f"{_limit_note(error, worker_limits)}\n{error['traceback']}").rstrip())
+    if "unencodable" in frame:
+        return Outcome("unencodable", seconds=seconds,
+                       message=f"your function returned something that cannot be graded: "
+                               f"{str(frame['unencodable'])[:500]}")
+    return Outcome("ok", value=frame.get("value"), args_after=frame.get("args_after"),
+                   seconds=seconds)
+
+
+def _colon(message: str) -> str:
+    return f": {message}" if message else ""
+
+
+def _limit_note(error: dict, worker_limits: Limits) -> str:
+    """What a limit-shaped exception means here."""
+    if error["type"] == "MemoryError":
+        return f" (the memory limit is {worker_limits.memory_mb:g} MiB)"
+    if "File too large" in error["message"]:
+        return f" (the output limit is {worker_limits.output_mb:g} MiB: printing in a loop?)"
+    return ""
+
+
+def stop_reason(run: Run, worker_limits: Limits) -> tuple[str, str]:
+    """Why a worker stopped before finishing: a short status and words a student can act on."""
+    info = run.exit
+    if info.lost:
+        return "worker lost", (f"the grader lost its worker ({info.lost}); did your code kill "
+                               "another process?")
+    if info.timed_out:
+        return "time limit", (f"did not finish within the wall-clock limit of "
+                              f"{worker_limits.wall_s:g} s")
+    if info.signal in (signal.SIGXCPU, signal.SIGKILL) and info.cpu_s >= worker_limits.cpu_s:
+        return "CPU limit", f"used more than the CPU-time limit of {worker_limits.cpu_s:g} s"
+    if info.signal == signal.SIGXFSZ:
+        return "output limit", (f"wrote more than the output limit of "
+                                f"{worker_limits.output_mb:g} MiB (printing in a loop?)")
+    if info.signal is not None:
+        name = signal.Signals(info.signal).name
+        return "killed", (f"the process was killed by {name} (os.kill? a crash in native code? "
+                          f"peak memory {info.maxrss_mb:.0f} MiB; the limit is "
+                          f"{worker_limits.memory_mb:g} MiB beyond the libraries)")
+    if run.corrupt:
+        return "unreadable", f"the results could not be read: {run.corrupt}"
+    if info.code == 3 and run.stderr:
+        return "worker failed", f"the worker failed: {run.stderr.strip()[-500:]}"
+    return "exited", f"the process exited with code {info.code} (os._exit?)"
+
+
+# ---------------------------------------------------------------------------
+# Grading one exercise
+
+
+def grade_exercise(exercise: Exercise, execute: Execute, services,
+                   worker_limits: Limits) -> ExerciseResult:
+    """Run the public then the hidden calls of ``exercise`` through ``execute`` and score them."""
+    start = time.monotonic()
+    calls = exercise.calls()
+    outcomes, notes, budget, public_run, peak = [], [], worker_limits, None, 0.0
+    for hidden in (False, True):
+        group = [call for call in calls if call.hidden == hidden]
+        if not group:
+            continue
+        if budget is None:
+            outcomes += [Outcome("not_run", message="not run: the exercise used up its time "
+                                                    "limit on the public cases")] * len(group)
+            continue
+        run = execute(group, budget)
+        outcomes += outcomes_from_run(run, len(group), budget, exercise.function)
+        peak = max(peak, run.exit.maxrss_mb)
+        if not hidden:
+            public_run = run
+            notes += _load_notes(run)
+        if run.exit.lost:
+            notes.append(stop_reason(run, budget)[1])
+        budget = _remaining(budget, run)
+    items = []
+    for call, outcome in zip(calls, outcomes, strict=True):
+        items += score_call(exercise, call, outcome, services)
+    return ExerciseResult(
+        exercise.id, exercise.function, exercise.title, exercise.link, exercise.hint, items,
+        status(items, outcomes), notes, public_run.stdout if public_run else "",
+        public_run.stderr if public_run else "", time.monotonic() - start, peak)
+
+
+def _load_notes(run: Run) -> list[str]:
+    if run.frames and run.frames[0].get("event") == "loaded":
+        notes = run.frames[0].get("notes")
+        return [str(note)[:300] for note in notes[:20]] if isinstance(notes, list) else []
+    return []
+
+
+def _remaining(budget: Limits, run: Run) -> Limits | None:
+    wall = budget.wall_s - run.exit.wall_s
+    cpu = budget.cpu_s - run.exit.cpu_s
+    if run.exit.lost or wall < MIN_BUDGET_S or cpu < MIN_BUDGET_S:
+        return None
+    return replace(budget, wall_s=wall, cpu_s=cpu)
+
+
+def score_call(exercise: Exercise, call: Call, outcome: Outcome, services) -> list[Item]:
+    """The scored items of one call: judged if it returned, all failed with the reason if not."""
+    if outcome.status == "ok":
+        try:
+            checks = exercise.judge(call, outcome, services)
+        except Exception as error:  # noqa: BLE001 (a value no check anticipated)
+            reason = f"the grader could not judge this value: {type(error).__name__}: {error}"
+            checks = [replace(check, problems=(reason,)) for check in exercise.planned_checks(call)]
+    else:
+        checks = [replace(check, problems=(outcome.message,))
+                  for check in exercise.planned_checks(call)]
+    items = []
+    for check in checks:
+        hidden = call.hidden or check.hidden
+        items.append(Item(f"hidden: {check.name}" if hidden else check.name,
+                          0.0 if check.problems else exercise.points, exercise.points, hidden,
+                          check.problems))
+    return items
+
+
+def status(items: list[Item], outcomes: list[Outcome]) -> str:
+    """One word or phrase for the table: passed, partial, failed, or why nothing ran."""
+    if all(item.passed for item in items):
+        return "passed"
+    kinds = {outcome.status for outcome in outcomes}
+    for kind, word in (("import_error", "import error"), ("not_defined", "not defined")):
+        if kinds == {kind}:
+            return word
+    if kinds <= {"not_implemented", "not_run"} and "not_implemented" in kinds:
+        return "not implemented yet"
+    if any(item.passed for item in items):
+        return "partial"
+    stopped = [outcome.value for outcome in outcomes if outcome.status == "stopped"]
+    if stopped:
+        return stopped[0]
+    if any(o.error and o.error["type"] == "MemoryError" for o in outcomes):
+        return "memory limit"
+    return "failed"
+
+
+# ---------------------------------------------------------------------------
+# Grading files
+
+
+class Grader:
+    """Grades student sources in fork-server workers (use ``with``).
+
+    ``limit_overrides`` (``{"wall_s": 5, ...}``) replaces fields of every
+    exercise's limits.
+    """
+
+    def __init__(self, limit_overrides: dict | None = None):
+        self.limit_overrides = limit_overrides or {}
+        Limits().with_overrides(self.limit_overrides)  # validate now, name the bad key
+        self.sandbox = Sandbox()
+        self._unloadable: dict[str, Run] = {}
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.sandbox.close()
+
+    def grade(self, source: StudentSource, exercise: Exercise) -> ExerciseResult:
+        worker_limits = exercise.limits.with_overrides(self.limit_overrides)
+
+        def execute(calls: list[Call], budget: Limits) -> Run:
+            return self._run(source, exercise, calls, budget)
+
+        result = grade_exercise(exercise, execute, self, worker_limits)
+        result.source = source.label
+        return result
+
+    def _run(self, source: StudentSource, exercise: Exercise, calls: list[Call],
+             budget: Limits) -> Run:
+        if source.label in self._unloadable:
+            return self._unloadable[source.label]
+        job = {"source": source.job(), "function": exercise.function,
+               "calls": [call.args for call in calls]}
+        kind = "keras" if exercise.needs_keras else "numpy"
+        run = self.sandbox.run("student", job, kind, budget)
+        if _first_event(run.frames) in (None, "import_error") and not run.exit.lost:
+            self._unloadable[source.label] = run
+        return run
+
+    def verify(self, job: dict, verify_limits: Limits) -> dict | str:
+        """Run a trusted Keras verification; its result dict, or why it failed."""
+        run = self.sandbox.run("verify", job, "keras", verify_limits)
+        if run.frames and isinstance(run.frames[0].get("result"), dict):
+            return run.frames[0]["result"]
+        if run.frames and isinstance(run.frames[0].get("failure"), str):
+            return run.frames[0]["failure"]
+        return f"verification stopped: {stop_reason(run, verify_limits)[1]}"
+
+
+def grade_sources(sources: list[StudentSource], exercise_ids: list[str] | None = None,
+                  limit_overrides: dict | None = None) -> GradeReport:
+    """Grade every targeted exercise of every source; see :meth:`StudentSource.targets`."""
+    start = time.monotonic()
+    plan = [(source, source.targets(exercise_ids)) for source in sources]
+    results = []
+    with Grader(limit_overrides) as grader:
+        for source, targets in plan:
+            results += [grader.grade(source, exercise) for exercise in targets]
+    return GradeReport([str(Path(s.label)) for s in sources], results, time.monotonic() - start)
+
+
+def grade_path(path, exercise_ids: list[str] | None = None,
+               limit_overrides: dict | None = None) -> GradeReport:
+    """Grade the file, folder or notebook at ``path`` (see :func:`find_sources`)."""
+    return grade_sources(find_sources(path), exercise_ids, limit_overrides)

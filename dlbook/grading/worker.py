@@ -1,0 +1,362 @@
+"""The student's side of the boundary: runs inside the sandboxed worker process.
+
+Order of events in a worker (a child forked from a fork server, or from a
+notebook kernel by :func:`dlbook.grading.check`):
+
+1. :func:`enter_sandbox`: a new session (so the grader can kill the whole
+   process group), stdout/stderr redirected to capture files, every other
+   inherited file descriptor closed, the resource limits applied.
+2. Trusted set-up: the job is decoded and fixtures (arguments such as a
+   Keras model or a gradient function) are built.
+3. The reference modules of ``dlbook`` are made unimportable
+   (:class:`RefuseReferences`), then the student's code is executed.
+4. Each call's result is written as a frame to the result file *as soon as
+   it returns*, so a later call that hangs or kills the process does not take
+   the earlier results with it.
+
+Nothing here compares or scores: the grader does that in its own process.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.abc
+import linecache
+import os
+import sys
+import sysconfig
+import time
+import traceback
+import types
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from dlbook.grading import codec, limits
+
+GRADING_DIR = str(Path(__file__).resolve().parent)
+WORKER_ENV = "DLBOOK_GRADING_WORKER"
+# dlbook modules student code may import; the others hold reference solutions.
+ALLOWED_DLBOOK = ("config", "gradcheck", "plotting", "data", "grading")
+_LIBRARY_DIRS = tuple({sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")})
+
+
+# ---------------------------------------------------------------------------
+# 1. The sandbox
+
+
+def enter_sandbox(worker_limits: limits.Limits, stdout_path: str, stderr_path: str,
+                  keep_fds: tuple[int, ...] = ()) -> None:
+    """Turn the current (freshly forked) process into a worker held to ``worker_limits``."""
+    os.setsid()
+    _redirect(0, os.devnull, os.O_RDONLY)
+    _redirect(1, stdout_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    _redirect(2, stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    _close_inherited_fds(keep_fds)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 (lives as long as the process)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+    os.environ[WORKER_ENV] = "1"
+    limits.apply(worker_limits)
+
+
+def _redirect(fd: int, path: str, flags: int) -> None:
+    target = os.open(path, flags, 0o600)
+    os.dup2(target, fd)
+    os.close(target)
+
+
+def _close_inherited_fds(keep_fds: tuple[int, ...]) -> None:
+    """Close the parent's descriptors (a kernel's sockets, a server's pipes)."""
+    low = 3
+    for fd in sorted(keep_fds):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
+
+
+# ---------------------------------------------------------------------------
+# 2. Trusted set-up
+
+
+def resolve_fixture(fixture: codec.Fixture):
+    """Build a fixture argument from :mod:`dlbook.grading.fixtures` (and only from there)."""
+    from dlbook.grading import fixtures
+
+    if fixture.target not in fixtures.__all__:
+        raise codec.DecodeError(f"unknown fixture {fixture.target!r}")
+    return getattr(fixtures, fixture.target)(**fixture.kwargs)
+
+
+# ---------------------------------------------------------------------------
+# 3. Loading the student's code
+
+
+class RefuseReferences(importlib.abc.MetaPathFinder):
+    """Refuse to import the ``dlbook`` modules that hold the reference solutions.
+
+    A deterrent against copying the answer with one import line, not a
+    security boundary: the grader's verdict never depends on it.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        if is_reference_module(name):
+            raise ImportError(
+                f"{name} holds the book's reference solutions and cannot be imported while "
+                f"your code is graded; write the function yourself (dlbook."
+                f"{{{','.join(ALLOWED_DLBOOK)}}} may be imported)", name=name)
+        return None
+
+
+def is_reference_module(name: str) -> bool:
+    parts = name.split(".")
+    return parts[0] == "dlbook" and len(parts) > 1 and parts[1] not in ALLOWED_DLBOOK
+
+
+def refuse_references() -> None:
+    """Install :class:`RefuseReferences` and forget reference modules already imported."""
+    for name in [name for name in sys.modules if is_reference_module(name)]:
+        del sys.modules[name]
+    sys.meta_path.insert(0, RefuseReferences())
+
+
+class StudentImportError(Exception):
+    """The student's module raised while it was executed; ``error`` describes it."""
+
+    def __init__(self, error: dict):
+        super().__init__(error["message"])
+        self.error = error
+
+
+def load_student_code(source: dict) -> tuple[dict, list[str]]:
+    """Execute the student's code; return its namespace and notes about skipped cells.
+
+    ``source`` is ``{"path", "kind", "directory", "cells": [[name, code], ...]}``.
+    A module (``kind="module"``) runs whole, as ``import`` would: if it raises,
+    :class:`StudentImportError`. A notebook runs cell by cell, keeping only imports,
+    definitions and assignments without calls (so grading does not re-run
+    experiments); a cell that raises is noted and the next one runs.
+    """
+    name = Path(source["path"]).stem.replace("-", "_") or "submission"
+    module = types.ModuleType(name)
+    module.__file__ = source["path"]
+    sys.modules[name] = module
+    if source["directory"] not in sys.path:
+        sys.path.insert(0, source["directory"])
+    notes: list[str] = []
+    for cell_name, code in source["cells"]:
+        _register_lines(cell_name, code)
+        try:
+            tree = ast.parse(code, filename=cell_name)
+            if source["kind"] == "notebook":
+                tree, skipped = definitions_only(tree)
+                notes += [f"{cell_name}, line {line}: skipped (notebooks are graded from their "
+                          "imports and definitions only)" for line in skipped]
+            exec(compile(tree, cell_name, "exec"), module.__dict__)  # noqa: S102 (sandboxed)
+        except BaseException as error:  # noqa: BLE001 (anything the student raises)
+            described = describe_error(error)
+            if source["kind"] == "module":
+                raise StudentImportError(described) from None
+            notes.append(f"{cell_name} raised {described['type']}: {described['message']}")
+    return module.__dict__, notes
+
+
+def _register_lines(filename: str, code: str) -> None:
+    """Let tracebacks quote lines of code that exist only in memory (notebook cells)."""
+    lines = code.splitlines(keepends=True)
+    linecache.cache[filename] = (len(code), None, lines, filename)
+
+
+def definitions_only(tree: ast.Module) -> tuple[ast.Module, list[int]]:
+    """Keep imports, ``def``/``class`` and call-free assignments; return the skipped lines."""
+    kept, skipped = [], []
+    for statement in tree.body:
+        (kept if _is_definition(statement) else skipped).append(statement)
+    tree.body = kept
+    return tree, [statement.lineno for statement in skipped]
+
+
+def _is_definition(statement: ast.stmt) -> bool:
+    if isinstance(statement, (ast.Import, ast.ImportFrom, ast.FunctionDef,
+                              ast.AsyncFunctionDef, ast.ClassDef)):
+        return True
+    if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+        return not _contains_call(statement.value)
+    return False
+
+
+def _contains_call(node: ast.AST) -> bool:
+    if isinstance(node, ast.Call):
+        return True
+    if isinstance(node, ast.Lambda):
+        return False  # a lambda's body runs only when it is called
+    return any(_contains_call(child) for child in ast.iter_child_nodes(node))
+
+
+# ---------------------------------------------------------------------------
+# 4. Calling the function
+
+
+def describe_error(error: BaseException) -> dict:
+    """Type, message and the student's own traceback lines of ``error``."""
+    return {
+        "type": type(error).__name__,
+        "message": _safe_message(error),
+        "traceback": student_traceback(error),
+        "not_implemented": isinstance(error, NotImplementedError),
+    }
+
+
+def _safe_message(error: BaseException) -> str:
+    if isinstance(error, SystemExit):
+        return f"the code called sys.exit({error.code!r})"
+    try:
+        return str(error)[:2000]
+    except Exception:  # noqa: BLE001 (a message that cannot be printed is still a message)
+        return f"<{type(error).__name__} whose message could not be printed>"
+
+
+def student_traceback(error: BaseException) -> str:
+    """The traceback of ``error`` without the grader's frames or library frames."""
+    try:
+        summary = traceback.TracebackException.from_exception(error, capture_locals=False)
+        frames = [frame for frame in summary.stack if _is_student_frame(frame.filename)]
+        if not frames and summary.stack:
+            frames = [summary.stack[-1]]
+        head = ["Traceback (most recent call last):\n"] if frames else []
+        body = traceback.StackSummary.from_list(frames).format()
+        return "".join(head + body + list(summary.format_exception_only()))[-4000:]
+    except Exception:  # noqa: BLE001 (an exception that defeats formatting)
+        return f"{type(error).__name__} (traceback unavailable)"
+
+
+def _is_student_frame(filename: str) -> bool:
+    path = os.path.abspath(filename) if not filename.startswith("<") else filename
+    if path.startswith(GRADING_DIR) or path.startswith("<frozen"):
+        return False
+    return not any(path.startswith(directory) for directory in _LIBRARY_DIRS)
+
+
+def call_frame(function: Callable, index: int, args: tuple,
+               catch: type[BaseException] | tuple = BaseException) -> dict:
+    """Call ``function(*args)`` and describe what happened as a result frame."""
+    start = time.perf_counter()
+    try:
+        value = function(*args)
+    except catch as error:
+        return {"event": "call", "index": index, "seconds": time.perf_counter() - start,
+                "error": describe_error(error)}
+    seconds = time.perf_counter() - start
+    # The grader compares these with the arguments it sent to see in-place changes.
+    after = [_arrays_only(arg) for arg in args]
+    return {"event": "call", "index": index, "seconds": seconds, "value": value,
+            "args_after": after}
+
+
+def _arrays_only(arg):
+    """The array parts of an argument (arrays, lists of arrays); None for the rest."""
+    if type(arg) is np.ndarray:
+        return arg
+    if isinstance(arg, (list, tuple)):  # our own lists, and fixtures' named tuples
+        return [_arrays_only(item) for item in arg]
+    return None
+
+
+def emit_call(emit: Callable[[dict], None], frame: dict) -> None:
+    """Emit a call frame, or one saying why its value cannot be sent as data."""
+    try:
+        emit(frame)
+    except Exception:  # noqa: BLE001 (encoding may run the student's methods)
+        emit({"event": "call", "index": frame["index"], "seconds": frame["seconds"],
+              "unencodable": _encoding_problem(frame.get("value"))})
+
+
+def _encoding_problem(value) -> str:
+    """Why ``value`` cannot be sent, naming the part of it that is the problem."""
+    try:
+        codec.encode(value, root="your return value")
+    except Exception as error:  # noqa: BLE001 (the same failure, described from the value)
+        return _safe_message(error)
+    return "it could not be encoded"
+
+
+def run_calls(function: Callable, calls: list[tuple], emit: Callable[[dict], None],
+              catch: type[BaseException] | tuple = BaseException) -> None:
+    """Call ``function`` on each argument tuple, emitting each frame at once."""
+    for index, args in enumerate(calls):
+        emit_call(emit, call_frame(function, index, args, catch))
+
+
+def find_function(namespace: dict, name: str) -> tuple[Callable | None, dict | None]:
+    """The student's function ``name``, or the frame that says why there is none."""
+    if name not in namespace:
+        defined = sorted(key for key, value in namespace.items()
+                         if callable(value) and not key.startswith("_")
+                         and not isinstance(value, type(sys)))
+        return None, {"event": "missing", "defined": defined[:40]}
+    function = namespace[name]
+    if not callable(function):
+        return None, {"event": "not_callable", "type": type(function).__name__}
+    return function, None
+
+
+def run_student_job(job: dict, emit: Callable[[dict], None]) -> None:
+    """The whole life of a worker after set-up: load, find, call, report."""
+    refuse_references()
+    try:
+        namespace, notes = load_student_code(job["source"])
+    except StudentImportError as failure:
+        emit({"event": "import_error", "error": failure.error})
+        return
+    emit({"event": "loaded", "notes": notes[:50]})
+    function, problem = find_function(namespace, job["function"])
+    if problem:
+        emit(problem)
+        return
+    run_calls(function, job["calls"], emit)
+    emit({"event": "done"})
+
+
+def child_main(request: dict) -> None:
+    """Entry point of a forked worker; never returns."""
+    status = 0
+    try:
+        worker_limits = limits.Limits(**request["limits"])
+        result_fd = os.open(request["result"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        enter_sandbox(worker_limits, request["stdout"], request["stderr"], (result_fd,))
+        with open(request["job"], "rb") as job_file:
+            job = codec.decode(job_file.read(), resolve_fixture=resolve_fixture)
+
+        def emit(frame):
+            codec.write_frame(result_fd, frame)
+
+        if request["task"] == "verify":
+            from dlbook.grading import keras_checks
+
+            emit(keras_checks.verify(job))
+        else:
+            run_student_job(job, emit)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 (reported through the exit status)
+        status = 3
+        traceback.print_exc()
+        sys.stderr.flush()
+    finally:
+        exit_now(status)
+
+
+def exit_now(status: int) -> None:
+    """``os._exit``, after saving coverage data if a test run is measuring this process.
+
+    ``os._exit`` skips ``atexit`` handlers, where coverage would save.
+    """
+    try:
+        coverage = sys.modules.get("coverage")
+        current = coverage.Coverage.current() if coverage else None
+        if current is not None:
+            current.stop()
+            current.save()
+    finally:  # whatever happens, this process must not return into its parent's code
+        os._exit(status)

@@ -1,0 +1,287 @@
+"""The corpus of bad submissions scores exactly what it deserves, exercise by exercise.
+
+Each file in ``tests/submissions/`` takes the correct chapter-1 functions
+and breaks one or two; ``EXPECTED`` lists the exercises that must lose
+points (all others keep full marks). The grader must neither crash nor hang.
+"""
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dlbook.grading import registry
+from dlbook.grading.runner import Grader, grade_sources
+from dlbook.grading.sources import load_source
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBMISSIONS = ROOT / "tests" / "submissions"
+LIMITS = {"wall_s": 2.0, "cpu_s": 2.0, "memory_mb": 512, "output_mb": 1}
+FULL = {e.id: e.points * sum(len(e.planned_checks(c)) for c in e.calls())
+        for e in registry.of_chapter("ch01")}
+ALL_ZERO = dict.fromkeys(FULL, 0)
+
+EXPECTED = {
+    "ch01_infinite_loop": {"ch01.softmax": 0},
+    "ch01_sleeps": {"ch01.sigmoid": 3},  # its three public cases pass; the hidden ones time out
+    "ch01_memory_bomb": {"ch01.sigmoid": 0, "ch01.softmax": 0},
+    "ch01_exits": {"ch01.sigmoid": 0, "ch01.softmax": 0, "ch01.binary_crossentropy": 0,
+                   "ch01.perceptron_predict": 0},
+    "ch01_fake_output": {"ch01.sigmoid": 0},
+    "ch01_print_flood": {"ch01.sigmoid_prime": 0},
+    "ch01_monkeypatch": {"ch01.sigmoid": 0, "ch01.sigmoid_prime": 0},
+    "ch01_always_equal": {"ch01.sigmoid": 0, "ch01.softmax": 0, "ch01.perceptron_predict": 0},
+    "ch01_bad_values": {"ch01.sigmoid": 0, "ch01.sigmoid_prime": 0, "ch01.softmax": 0,
+                        "ch01.binary_crossentropy": 0, "ch01.perceptron_predict": 0},
+    "ch01_mutates_input": {"ch01.sigmoid": 0, "ch01.binary_crossentropy_grad": 4},
+    "ch01_crash_at_import": ALL_ZERO,
+    "ch01_partial": {**ALL_ZERO, "ch01.sigmoid": 6, "ch01.softmax": 5},
+    "ch01_copies_reference": {"ch01.sigmoid": 0},
+    "ch01_raises_limits": {"ch01.softmax": 0},
+}
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    sources = [load_source(SUBMISSIONS / f"{name}.py") for name in EXPECTED]
+    start = time.monotonic()
+    report = grade_sources(sources, limit_overrides=LIMITS)
+    elapsed = time.monotonic() - start
+    results = {}
+    for result in report.results:
+        results.setdefault(Path(result.source).stem, {})[result.exercise_id] = result
+    return results, elapsed
+
+
+def problems(result, public_only=True) -> str:
+    return "\n".join(p for item in result.items if not (public_only and item.hidden)
+                     for p in item.problems)
+
+
+def test_the_corpus_covers_every_file_in_the_folder():
+    files = {p.stem for p in SUBMISSIONS.glob("ch01_*.py")}
+    assert files == set(EXPECTED)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_submission_gets_exactly_the_score_it_deserves(corpus, name):
+    scores = {exercise: result.score for exercise, result in corpus[0][name].items()}
+    assert scores == {**FULL, **EXPECTED[name]}
+
+
+@pytest.mark.slow
+def test_the_grader_finishes_the_corpus_without_hanging(corpus):
+    # two runaway exercises at 2 s each, the rest in milliseconds
+    assert corpus[1] < 20
+
+
+@pytest.mark.slow
+def test_runaways_stop_at_their_limit(corpus):
+    loop = corpus[0]["ch01_infinite_loop"]["ch01.softmax"]
+    assert loop.status in ("time limit", "CPU limit")
+    assert loop.seconds < LIMITS["wall_s"] + 1.0
+    sleeper = corpus[0]["ch01_sleeps"]["ch01.sigmoid"]
+    assert sleeper.status == "partial"
+    hidden = [item for item in sleeper.items if item.hidden]
+    assert "wall-clock limit of" in hidden[0].problems[0]
+    assert all("not run" in item.problems[0] for item in hidden[1:])
+
+
+@pytest.mark.slow
+def test_memory_bombs_fail_with_the_limit_in_the_message(corpus):
+    bomb = corpus[0]["ch01_memory_bomb"]
+    for exercise in ("ch01.sigmoid", "ch01.softmax"):
+        text = problems(bomb[exercise])
+        assert "MemoryError" in text and "the memory limit is 512 MiB" in text
+    assert all(result.peak_memory_mb < 512 + 400 for result in bomb.values())
+
+
+@pytest.mark.slow
+def test_exits_and_kills_are_reported_as_such(corpus):
+    exits = corpus[0]["ch01_exits"]
+    assert "the code called sys.exit(0)" in problems(exits["ch01.sigmoid"])
+    assert exits["ch01.softmax"].status == "exited"
+    assert "exited with code 0" in problems(exits["ch01.softmax"])
+    assert exits["ch01.binary_crossentropy"].status == "killed"
+    assert "killed by SIGKILL" in problems(exits["ch01.binary_crossentropy"])
+    assert any("lost its worker" in note for note in exits["ch01.perceptron_predict"].notes)
+
+
+@pytest.mark.slow
+def test_printed_results_are_shown_but_never_believed_and_hidden_inputs_never_shown(corpus):
+    fake = corpus[0]["ch01_fake_output"]["ch01.sigmoid"]
+    assert fake.score == 0 and "total  31  31" in fake.stdout
+    public = [c for c in registry.get("ch01.sigmoid").calls() if not c.hidden]
+    assert fake.stdout.count("INPUT") == len(public)
+
+
+@pytest.mark.slow
+def test_output_floods_hit_the_output_limit(corpus):
+    flood = corpus[0]["ch01_print_flood"]["ch01.sigmoid_prime"]
+    assert "the output limit is 1 MiB" in problems(flood)
+    assert len(flood.stdout) <= 100_000
+
+
+@pytest.mark.slow
+def test_patching_numpy_or_the_grader_changes_nothing_in_the_grader(corpus):
+    patched = corpus[0]["ch01_monkeypatch"]
+    assert "entries differ" in problems(patched["ch01.sigmoid"])
+    assert "finite-difference check of g'(z)" in problems(patched["ch01.sigmoid_prime"])
+
+
+@pytest.mark.slow
+def test_objects_that_claim_equality_are_not_believed(corpus):
+    liars = corpus[0]["ch01_always_equal"]
+    assert "AlwaysEqual; only None, numbers" in problems(liars["ch01.sigmoid"])
+    assert "entries differ" in problems(liars["ch01.softmax"])
+    assert "PretendArray" in problems(liars["ch01.perceptron_predict"])
+
+
+@pytest.mark.slow
+def test_bad_values_each_get_their_own_message(corpus):
+    bad = corpus[0]["ch01_bad_values"]
+    assert "NaN" in problems(bad["ch01.sigmoid"])
+    assert "expected dtype float64, received float32" in problems(bad["ch01.sigmoid_prime"])
+    assert "(transposed?)" in problems(bad["ch01.softmax"])
+    assert "received None (is a `return` missing?)" in problems(bad["ch01.binary_crossentropy"])
+    assert "received a list; wrap it in np.array" in problems(bad["ch01.perceptron_predict"])
+
+
+@pytest.mark.slow
+def test_changing_an_input_in_place_fails_the_case_even_with_the_right_value(corpus):
+    mutates = corpus[0]["ch01_mutates_input"]
+    assert "changed its argument `z` in place" in problems(mutates["ch01.sigmoid"])
+    assert "entries differ" not in problems(mutates["ch01.sigmoid"])
+    failed = [item for item in mutates["ch01.binary_crossentropy_grad"].items if not item.passed]
+    assert [item.name for item in failed] == ["hidden: p of exactly 0 and 1 (clipping)"]
+
+
+@pytest.mark.slow
+def test_a_crash_at_import_names_the_student_line_not_the_grader(corpus):
+    crashed = corpus[0]["ch01_crash_at_import"]["ch01.sigmoid"]
+    text = problems(crashed)
+    assert crashed.status == "import error"
+    assert "could not be loaded: it raised KeyError: 'bias'" in text
+    assert 'ch01_crash_at_import.py", line 6' in text and 'BIAS = WEIGHTS["bias"]' in text
+    assert "dlbook/grading" not in text and "worker.py" not in text
+
+
+@pytest.mark.slow
+def test_missing_functions_are_not_defined_and_the_rest_is_graded(corpus):
+    partial = corpus[0]["ch01_partial"]
+    assert partial["ch01.sigmoid_prime"].status == "not defined"
+    assert "(it defines sigmoid, softmax)" in problems(partial["ch01.sigmoid_prime"])
+
+
+@pytest.mark.slow
+def test_limits_cannot_be_lifted_from_inside(corpus):
+    lifted = corpus[0]["ch01_raises_limits"]["ch01.softmax"]
+    assert "not allowed to raise maximum limit" in problems(lifted)
+
+
+@pytest.mark.slow
+def test_importing_the_reference_is_refused(corpus):
+    copied = corpus[0]["ch01_copies_reference"]["ch01.sigmoid"]
+    assert "dlbook.activations holds the book's reference solutions" in problems(copied)
+
+
+def _grade_text(tmp_path, code: str, name="ch01_generated.py", **limits):
+    path = tmp_path / name
+    path.write_text(code)
+    return grade_sources([load_source(path)], limit_overrides={**LIMITS, **limits})
+
+
+def test_a_syntax_error_is_an_import_error_with_the_line(tmp_path):
+    report = _grade_text(tmp_path, "import numpy as np\n\ndef sigmoid(z)\n    return z\n")
+    first = report.results[0]
+    assert first.status == "import error" and report.score == 0
+    assert "SyntaxError" in problems(first) and "def sigmoid(z)" in problems(first)
+
+
+def test_a_file_that_hangs_while_loading_is_run_once_for_all_its_exercises(tmp_path):
+    start = time.monotonic()
+    report = _grade_text(tmp_path, "while True:\n    pass\n", wall_s=1.0, cpu_s=5.0)
+    assert time.monotonic() - start < 1.0 + 1.5
+    assert {r.status for r in report.results} == {"time limit"}
+    assert "while your code was loading" in problems(report.results[-1])
+
+
+def test_the_cpu_limit_stops_a_busy_loop_before_the_wall_clock(tmp_path):
+    code = ("from solutions.ch01_neurons import *  # noqa\n"
+            "def softmax(z):\n    while True:\n        pass\n")
+    report = _grade_text(tmp_path, code, wall_s=10.0, cpu_s=1.0)
+    softmax = next(r for r in report.results if r.exercise_id == "ch01.softmax")
+    assert softmax.status == "CPU limit" and softmax.seconds < 1.0 + 1.5
+    assert report.score == sum(FULL.values()) - FULL["ch01.softmax"]
+
+
+def test_processes_a_submission_leaves_behind_are_killed(tmp_path, monkeypatch):
+    pid_file = tmp_path / "pid"
+    monkeypatch.setenv("DLBOOK_TEST_PID_FILE", str(pid_file))
+    code = ("import os, subprocess\nfrom solutions.ch01_neurons import *  # noqa\n"
+            "from solutions.ch01_neurons import softmax as right\n"
+            "def softmax(z):\n"
+            "    child = subprocess.Popen(['sleep', '300'])\n"
+            "    open(os.environ['DLBOOK_TEST_PID_FILE'], 'w').write(str(child.pid))\n"
+            "    return right(z)\n")
+    report = _grade_text(tmp_path, code)
+    assert report.score == sum(FULL.values())
+    pid = int(pid_file.read_text())
+    time.sleep(0.2)
+    status = Path(f"/proc/{pid}/status")
+    assert not status.exists() or "\nState:\tZ" in status.read_text()
+
+
+def test_notebooks_are_graded_from_their_definitions(tmp_path):
+    cells = [
+        ("markdown", "# My answers"),
+        ("code", "%matplotlib inline\nimport numpy as np\nfrom dlbook.grading import check"),
+        ("code", "def sigmoid(z):\n    return 1 / (1 + np.exp(-np.clip(z, -500, 500)))"),
+        ("code", "while True:  # an experiment that must not run while grading\n    pass"),
+        ("code", "check('ch01.sigmoid', sigmoid)\nundefined_name + 1"),
+        ("code", "SCALE = 2.0\ndef softmax(z):\n    return z * SCALE  # wrong"),
+    ]
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": kind, "metadata": {}, "source": text,
+         **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+        for kind, text in cells]}
+    path = tmp_path / "homework.ipynb"
+    path.write_text(json.dumps(notebook))
+    report = grade_sources([load_source(path)], limit_overrides=LIMITS)
+    scores = {r.exercise_id: r.score for r in report.results}
+    assert scores == {**ALL_ZERO, "ch01.sigmoid": 6}
+    notes = report.results[0].notes
+    assert any("cell 4, line 1: skipped" in note for note in notes)
+    assert "entries differ" in problems(report.results[2])
+
+
+def test_myst_notebooks_are_graded_too(tmp_path):
+    path = tmp_path / "ch02_work.md"
+    path.write_text("---\njupytext:\n  text_representation:\n    format_name: myst\n"
+                    "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n\n# Work\n\n"
+                    "```{code-cell} ipython3\nimport numpy as np\n\n"
+                    "def gradient_step(x, gradient, learning_rate):\n"
+                    "    return x - learning_rate * gradient\n```\n")
+    report = grade_sources([load_source(path)], limit_overrides=LIMITS)
+    scores = {r.exercise_id: r.score for r in report.results}
+    assert scores["ch02.gradient_step"] == 4 and sum(scores.values()) == 4
+
+
+def test_the_grader_never_imports_tensorflow_for_numpy_exercises():
+    code = ("import sys\nfrom dlbook.grading.runner import grade_path\n"
+            "report = grade_path('solutions/ch03_backprop.py')\n"
+            "assert report.score == report.max_score\n"
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n")
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    with Grader() as grader:
+        grader.grade(load_source(ROOT / "solutions" / "ch01_neurons.py"),
+                     registry.get("ch01.sigmoid"))
+        assert list(grader.sandbox._servers) == ["numpy"]
