@@ -80,6 +80,21 @@ def test_each_chapter_has_exercises_with_hidden_solutions_and_glued_numbers(chap
     assert "{glue" not in html, f"{chapter} has an unresolved glue role"
 
 
+@pytest.mark.parametrize("chapter", [c for c in chapters() if not c.endswith("00_preface")])
+def test_each_chapter_lists_its_graded_exercises_and_how_to_check_them(chapter):
+    from dlbook.grading import registry
+
+    key = "ch" + re.search(r"/(\d\d)_", chapter).group(1)
+    graded = registry.of_chapter(key)
+    if not graded:
+        pytest.skip(f"{key} has no coding exercises")  # a chapter with nothing to implement
+    html = (HTML / f"{chapter}.html").read_text()
+    assert "dlbook grade exercises/" + key in html
+    assert "from dlbook.grading import check" in html
+    for exercise in graded:
+        assert exercise.id in html, f"{chapter} does not list {exercise.id}"
+
+
 def test_bibliography_lists_the_cited_works():
     html = (HTML / "book" / "bibliography.html").read_text()
     assert "Learning representations by back-propagating errors" in html

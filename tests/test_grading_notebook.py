@@ -16,11 +16,8 @@ sys.path.insert(0, str(ROOT / "solutions"))
 import ch03_backprop  # noqa: E402 (the reference solutions, as a student's notebook has them)
 
 
-def test_a_correct_numpy_answer_passes_in_well_under_a_second(capsys):
-    check("ch03.backward", ch03_backprop.backward, show=False)  # warm the imports
-    start = time.monotonic()
-    result = check("ch03.backward", ch03_backprop.backward)
-    assert time.monotonic() - start < 1.0
+def test_a_correct_numpy_answer_passes_with_a_compact_report(capsys):
+    result = check("ch03.backward", ch03_backprop.backward)  # its speed: benchmarks/grading_figures.py
     assert result.score == result.max_score == 4 and result.status == "passed"
     out = capsys.readouterr().out
     assert "ch03.backward" in out and "4/4  passed" in out
@@ -47,7 +44,7 @@ def test_an_infinite_loop_costs_the_kernel_nothing():
 
     start = time.monotonic()
     result = check("ch03.forward", forward, limits={"wall_s": 1.0}, show=False)
-    assert time.monotonic() - start < 1.0 + 1.0
+    assert time.monotonic() - start < 10.0  # the 1 s limit ended it
     assert result.status in ("time limit", "CPU limit") and result.score == 0
 
 

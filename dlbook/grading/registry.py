@@ -24,7 +24,8 @@ import numpy as np
 from dlbook.grading import compare as cmp
 from dlbook.grading.limits import NUMPY_LIMITS, Limits
 
-BOOK_URL = "book/{page}.html"
+# The published book (``html.baseurl`` in _config.yml): feedback links work from any notebook.
+BOOK_URL = "https://dlbook.github.io/dlbook/book/{page}.html"
 
 
 @dataclass(frozen=True)
