@@ -72,9 +72,11 @@ def test_keras_answers_lose_exactly_the_checks_they_fail(graded):
 def test_every_exercise_links_to_a_section_of_its_chapter_and_gives_a_hint():
     from docutils.nodes import make_id
 
-    chapters = {"ch" + p.name.split("_")[0]: p for p in (ROOT / "book").glob("0*.md")}
+    chapters = {"ch" + p.name.split("_")[0]: p for p in (ROOT / "book").glob("[0-9][0-9]_*.md")}
+    book = registry.BOOK_URL.removesuffix("{page}.html")
     for exercise in registry.exercises().values():
-        page, anchor = exercise.link.removeprefix("book/").split(".html#")
+        assert exercise.link.startswith(book), exercise.id
+        page, anchor = exercise.link.removeprefix(book).split(".html#")
         chapter = chapters[exercise.chapter]
         headings = {make_id(line.lstrip("#")) for line in chapter.read_text().splitlines()
                     if line.startswith("## ") or line.startswith("### ")}
