@@ -19,7 +19,7 @@ from dlbook.grading.sources import load_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = ROOT / "tests" / "submissions"
-LIMITS = {"wall_s": 2.0, "cpu_s": 2.0, "memory_mb": 512, "output_mb": 1}
+LIMITS = {"wall_s": 4.0, "cpu_s": 4.0, "memory_mb": 512, "output_mb": 1}
 FULL = {e.id: e.points * sum(len(e.planned_checks(c)) for c in e.calls())
         for e in registry.of_chapter("ch01")}
 ALL_ZERO = dict.fromkeys(FULL, 0)
@@ -75,8 +75,8 @@ def test_each_submission_gets_exactly_the_score_it_deserves(corpus, name):
 
 @pytest.mark.slow
 def test_the_grader_finishes_the_corpus_without_hanging(corpus):
-    # two runaway exercises at 2 s each, the rest in milliseconds
-    assert corpus[1] < 20
+    # two runaway exercises at 4 s each (room for a loaded machine), the rest in milliseconds
+    assert corpus[1] < 40
 
 
 @pytest.mark.slow
