@@ -42,6 +42,28 @@ _BUDGETS = {
                  "regression_epochs": 500, "moons_train": 60, "moons_epochs": 200,
                  "overfit_epochs": 1000},
     },
+    "ch05": {
+        "quick": {"probe_samples": 256, "seeds": 3, "train_epochs": 4},
+        "full": {"probe_samples": 1024, "seeds": 10, "train_epochs": 20},
+    },
+    "ch06": {
+        "quick": {"epochs": 20, "batch_size": 64, "rosenbrock_steps": 500, "agreement_steps": 100},
+        "full": {"epochs": 100, "batch_size": 64, "rosenbrock_steps": 500, "agreement_steps": 100},
+    },
+    "ch07": {
+        "quick": {"dataset": "digits", "epochs": 25, "batch_size": 32, "range_epochs": 3,
+                  "default_hidden": 10, "default_epochs": 15},
+        "full": {"dataset": "mnist_subset", "epochs": 60, "batch_size": 32, "range_epochs": 2,
+                 "default_hidden": 20, "default_epochs": 50},
+    },
+    "ch08": {
+        "quick": {"mnist_epochs": 15, "moons_epochs": 40, "stream_batches": 600},
+        "full": {"mnist_epochs": 40, "moons_epochs": 100, "stream_batches": 1000},
+    },
+    "ch09": {
+        "quick": {"penalty_epochs": 15, "max_epochs": 40, "patience": 4, "mc_passes": 50},
+        "full": {"penalty_epochs": 40, "max_epochs": 150, "patience": 10, "mc_passes": 200},
+    },
 }
 
 
