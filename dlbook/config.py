@@ -53,7 +53,7 @@ _BUDGETS = {
     "ch07": {
         "quick": {"dataset": "digits", "epochs": 25, "batch_size": 32, "range_epochs": 3,
                   "default_hidden": 10, "default_epochs": 15},
-        "full": {"dataset": "mnist_subset", "epochs": 60, "batch_size": 32, "range_epochs": 2,
+        "full": {"dataset": "mnist_subset", "epochs": 60, "batch_size": 32, "range_epochs": 3,
                  "default_hidden": 20, "default_epochs": 50},
     },
     "ch08": {
