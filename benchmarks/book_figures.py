@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import hashlib
 import os
 import shutil
 import subprocess
@@ -40,15 +40,28 @@ def build(clean: bool) -> float:
 
 
 def glued_values() -> dict[str, str]:
-    """Every glued output of every executed chapter, as ``chapter:name -> text``."""
+    """Every glued value of every executed chapter, as ``chapter:name -> text``.
+
+    Read from the jupyter-cache records: the notebooks myst-nb writes to
+    ``_build/jupyter_execute`` no longer hold the glue outputs. A value is
+    compared by its text form; a figure by a digest of its PNG.
+    """
+    from jupyter_cache import get_cache
+
     values = {}
-    for notebook in sorted((BUILD / "jupyter_execute").rglob("*.ipynb")):
-        for cell in json.loads(notebook.read_text())["cells"]:
+    cache = get_cache(BUILD / ".jupyter_cache")
+    for record in cache.list_cache_records():
+        notebook = cache.get_cache_bundle(record.pk).nb
+        for cell in notebook.cells:
             for output in cell.get("outputs", []):
-                name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-                if name:
-                    data = output.get("data", {})
-                    values[f"{notebook.stem}:{name}"] = data.get("text/plain", str(sorted(data)))
+                glue = output.get("metadata", {}).get("scrapbook")
+                if glue:
+                    data = {key.removeprefix(glue["mime_prefix"]): value
+                            for key, value in output.get("data", {}).items()}
+                    text = data.get("text/plain", "")
+                    if "image/png" in data:
+                        text = "png " + hashlib.sha256(data["image/png"].encode()).hexdigest()[:16]
+                    values[f"{Path(record.uri).stem}:{glue['name']}"] = text
     return values
 
 
@@ -91,7 +104,9 @@ def main() -> None:
         slowest = max(times, key=times.get)
         print(f"slowest chapter: {slowest} ({times[slowest]} s)")
         print(f"no-change rebuild: {rebuild:.1f} s")
-        print(f"glued values: {len(glue_a)}; identical across the two cold builds: {not differing}")
+        figures = sum(v.startswith("png ") for v in glue_a.values())
+        print(f"glued values: {len(glue_a) - figures} numbers/texts and {figures} figures; "
+              f"identical across the two cold builds: {not differing}")
         for key in differing:
             print(f"  differs: {key}: {glue_a.get(key)!r} vs {glue_b.get(key)!r}")
     seconds, loaded = import_time()
