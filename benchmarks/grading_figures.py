@@ -53,7 +53,7 @@ def chapter_file() -> None:
 
 def all_solutions() -> None:
     elapsed, summary = grade_in_fresh_process(ROOT / "solutions")
-    print(f"2. grade solutions/ (every exercise of chapters 1-4, Keras included): "
+    print(f"2. grade solutions/ (every exercise of every chapter, Keras included): "
           f"{elapsed:.1f} s  [{summary}]")
 
 
