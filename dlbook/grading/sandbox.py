@@ -271,8 +271,8 @@ def _forked_child(target, worker_limits: limits.Limits, directory: Path, result_
         sys.stderr.flush()
     except BaseException:  # noqa: BLE001 (reported through the exit status)
         status = 3
-    finally:
-        worker.exit_now(status)
+    finally:  # a fork of the caller carries the caller's coverage data: saving it is slow
+        worker.exit_now(status, save_coverage=False)
 
 
 def wait_for(pid: int, wall_s: float) -> ExitInfo:

@@ -347,13 +347,13 @@ def child_main(request: dict) -> None:
         exit_now(status)
 
 
-def exit_now(status: int) -> None:
+def exit_now(status: int, save_coverage: bool = True) -> None:
     """``os._exit``, after saving coverage data if a test run is measuring this process.
 
     ``os._exit`` skips ``atexit`` handlers, where coverage would save.
     """
     try:
-        coverage = sys.modules.get("coverage")
+        coverage = sys.modules.get("coverage") if save_coverage else None
         current = coverage.Coverage.current() if coverage else None
         if current is not None:
             current.stop()
