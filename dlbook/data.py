@@ -48,12 +48,13 @@ split (and, for moons and circles, other points).
 from __future__ import annotations
 
 import functools
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
+
+from dlbook import validation
 
 MNIST_SHAPE = (28, 28)
 DIGIT_NAMES = tuple(str(d) for d in range(10))
@@ -96,29 +97,9 @@ class Split:
 # Argument checks
 
 
-def _check_number(name: str, value, low: float, high: float = np.inf,
-                  open_low: bool = True) -> float:
-    """``value`` as a float in (low, high) (or [low, high) when ``open_low`` is False)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    above = value > low if open_low else value >= low
-    if not (np.isfinite(value) and above and value < high):
-        interval = f"{'(' if open_low else '['}{low:g}, {high:g})"
-        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
-    return float(value)
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
-
-
 def _check_fractions(val_size, test_size) -> tuple[float, float]:
-    val_size = _check_number("val_size", val_size, 0, 1)
-    test_size = _check_number("test_size", test_size, 0, 1)
+    val_size = validation.fraction("val_size", val_size)
+    test_size = validation.fraction("test_size", test_size)
     if val_size + test_size >= 1:
         raise ValueError("val_size + test_size must be below 1 to leave training data, "
                          f"got {val_size} + {test_size} = {val_size + test_size:g}")
@@ -149,7 +130,7 @@ def _split_indices(y: np.ndarray, val_size, test_size, seed, stratify: bool):
     the rest, so that 10 % of 200 is 20 rows and not 21 by rounding).
     """
     val_size, test_size = _check_fractions(val_size, test_size)
-    seed = _check_int("seed", seed, minimum=0)
+    seed = validation.integer("seed", seed, minimum=0)
     n = len(y)
     rest, test = _hold_out(np.arange(n, dtype=np.int64), y, round(test_size * n), seed, stratify)
     train, val = _hold_out(rest, y, round(val_size * n), seed, stratify)
@@ -209,9 +190,9 @@ def load_moons(n_samples: int = 500, noise: float = 0.2, val_size: float = 0.2,
     """
     from sklearn.datasets import make_moons
 
-    n_samples = _check_int("n_samples", n_samples, minimum=1)
-    noise = _check_number("noise", noise, 0, open_low=False)
-    x, y = make_moons(n_samples=n_samples, noise=noise, random_state=_check_int("seed", seed, 0))
+    n_samples = validation.integer("n_samples", n_samples, minimum=1)
+    noise = validation.number("noise", noise, 0)
+    x, y = make_moons(n_samples=n_samples, noise=noise, random_state=validation.integer("seed", seed, 0))
     return _make_split(x, y, val_size, test_size, seed,
                        f"moons: {n_samples} points in 2-D, noise {noise:g}, 2 classes",
                        class_names=("upper moon", "lower moon"), feature_names=("x1", "x2"))
@@ -225,11 +206,11 @@ def load_circles(n_samples: int = 500, noise: float = 0.1, factor: float = 0.5,
     """
     from sklearn.datasets import make_circles
 
-    n_samples = _check_int("n_samples", n_samples, minimum=1)
-    noise = _check_number("noise", noise, 0, open_low=False)
-    factor = _check_number("factor", factor, 0, 1)
+    n_samples = validation.integer("n_samples", n_samples, minimum=1)
+    noise = validation.number("noise", noise, 0)
+    factor = validation.fraction("factor", factor)
     x, y = make_circles(n_samples=n_samples, noise=noise, factor=factor,
-                        random_state=_check_int("seed", seed, 0))
+                        random_state=validation.integer("seed", seed, 0))
     return _make_split(x, y, val_size, test_size, seed,
                        f"circles: {n_samples} points in 2-D, noise {noise:g}, "
                        f"radius ratio {factor:g}, 2 classes",
@@ -311,8 +292,8 @@ def _download_keras_dataset(name: str):
 
 
 def _load_keras_images(name: str, val_size, seed, class_names: tuple[str, ...]) -> Split:
-    val_size = _check_number("val_size", val_size, 0, 1)
-    seed = _check_int("seed", seed, minimum=0)
+    val_size = validation.fraction("val_size", val_size)
+    seed = validation.integer("seed", seed, minimum=0)
     (x_full, y_full), (x_test, y_test) = _download_keras_dataset(name)
     y_full, y_test = np.asarray(y_full, dtype=np.int64), np.asarray(y_test, dtype=np.int64)
     n_full, n_test = len(y_full), len(y_test)
@@ -367,7 +348,7 @@ def make_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, np.
     series = np.asarray(series, dtype=np.float32)
     if series.ndim != 1:
         raise ValueError(f"series must be 1-D of shape (T,), got shape {series.shape}")
-    window, horizon = _check_int("window", window, 1), _check_int("horizon", horizon, 1)
+    window, horizon = validation.integer("window", window, 1), validation.integer("horizon", horizon, 1)
     n = len(series) - window - horizon + 1
     if n < 1:
         raise ValueError(f"window + horizon = {window + horizon} must not exceed the "
@@ -389,7 +370,7 @@ def load_sunspots(window: int = 20, horizon: int = 1, val_size: float = 0.15,
     numbers. ``idx_*`` locate each window's first target in the series.
     """
     val_size, test_size = _check_fractions(val_size, test_size)
-    window, horizon = _check_int("window", window, 1), _check_int("horizon", horizon, 1)
+    window, horizon = validation.integer("window", window, 1), validation.integer("horizon", horizon, 1)
     _, values = sunspots_series()
     n = len(values)
     cuts = [0, round(n * (1 - val_size - test_size)), round(n * (1 - test_size)), n]
@@ -420,8 +401,8 @@ def synthetic_series(n_series: int = 1000, n_steps: int = 50, seed: int = 42) ->
     (after Geron, *Hands-On Machine Learning*, chapter on RNNs). float32; every
     value lies in [-0.75, 0.75].
     """
-    n_series, n_steps = _check_int("n_series", n_series, 1), _check_int("n_steps", n_steps, 2)
-    rng = np.random.default_rng(_check_int("seed", seed, 0))
+    n_series, n_steps = validation.integer("n_series", n_series, 1), validation.integer("n_steps", n_steps, 2)
+    rng = np.random.default_rng(validation.integer("seed", seed, 0))
     f1, f2, o1, o2 = rng.random((4, n_series, 1))
     t = np.linspace(0, 1, n_steps)
     series = 0.5 * np.sin((t - o1) * (f1 * 10 + 10))

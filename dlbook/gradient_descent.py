@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import losses
+from dlbook import losses, validation
 from dlbook.activations import sigmoid
 
 Gradient = Callable[[np.ndarray], np.ndarray]
@@ -71,22 +71,6 @@ def _as_vector(name: str, value) -> np.ndarray:
     return array
 
 
-def _check_positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return float(value)
-
-
-def _check_count(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
 def _check_callable(name: str, value) -> None:
     if not callable(value):
         raise TypeError(f"{name} must be callable, got {type(value).__name__}")
@@ -113,15 +97,10 @@ def _check_params(name: str, params, size: int) -> np.ndarray:
 
 
 def _check_batch_size(batch_size, n_samples: int) -> int:
-    batch_size = _check_count("batch_size", batch_size, 1)
+    batch_size = validation.integer("batch_size", batch_size, 1)
     if batch_size > n_samples:
         raise ValueError(f"batch_size must be in [1, N={n_samples}], got {batch_size}")
     return batch_size
-
-
-def _check_generator(rng) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
 
 
 # ---------------------------------------------------------------------------
@@ -159,8 +138,8 @@ def gradient_descent(gradient: Gradient, x0, learning_rate: float, steps: int) -
     """
     _check_callable("gradient", gradient)
     x0 = _as_vector("x0", x0)
-    eta = _check_positive("learning_rate", learning_rate)
-    steps = _check_count("steps", steps, 0)
+    eta = validation.positive("learning_rate", learning_rate)
+    steps = validation.integer("steps", steps, 0)
     return _iterate(lambda x: x - eta * _evaluate("gradient", gradient, x, x.shape), x0, steps)
 
 
@@ -176,7 +155,7 @@ def newton_method(gradient: Gradient, hessian: Gradient, x0, steps: int) -> Traj
     _check_callable("gradient", gradient)
     _check_callable("hessian", hessian)
     x0 = _as_vector("x0", x0)
-    steps = _check_count("steps", steps, 0)
+    steps = validation.integer("steps", steps, 0)
 
     def step(x):
         H = _evaluate("hessian", hessian, x, (x.size, x.size))
@@ -365,9 +344,9 @@ def minibatch_indices(n_samples: int, batch_size: int, rng: np.random.Generator)
     The last batch is smaller when ``batch_size`` does not divide
     ``n_samples`` (as in Keras), so every example is used once per epoch.
     """
-    n_samples = _check_count("n_samples", n_samples, 1)
+    n_samples = validation.integer("n_samples", n_samples, 1)
     batch_size = _check_batch_size(batch_size, n_samples)
-    _check_generator(rng)
+    validation.generator("rng", rng)
     order = rng.permutation(n_samples)
     return [order[start:start + batch_size] for start in range(0, n_samples, batch_size)]
 
@@ -399,9 +378,9 @@ def minibatch_gradient_descent(
     X, y = _check_dataset(X, y)
     w = _as_vector("w0", w0)
     batch_size = _check_batch_size(batch_size, X.shape[0])
-    eta = _check_positive("learning_rate", learning_rate)
-    epochs = _check_count("epochs", epochs, 0)
-    _check_generator(rng)
+    eta = validation.positive("learning_rate", learning_rate)
+    epochs = validation.integer("epochs", epochs, 0)
+    validation.generator("rng", rng)
 
     def full_loss(w):
         return loss_and_gradient(w, X, y)[0]
@@ -448,9 +427,9 @@ def minibatch_gradient_variance(
     _check_callable("loss_and_gradient", loss_and_gradient)
     X, y = _check_dataset(X, y)
     w = _as_vector("w", w)
-    n_draws = _check_count("n_draws", n_draws, 1)
+    n_draws = validation.integer("n_draws", n_draws, 1)
     batch_size = _check_batch_size(batch_size, X.shape[0])
-    _check_generator(rng)
+    validation.generator("rng", rng)
     full = np.asarray(loss_and_gradient(w, X, y)[1])
     squared_errors = []
     for _ in range(n_draws):

@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import activations
+from dlbook import activations, validation
 
 RULES = ("glorot", "he", "lecun")
 DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
@@ -92,34 +92,6 @@ def _check_shape(shape) -> tuple[int, ...]:
     return tuple(int(d) for d in shape)
 
 
-def _check_fan(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not (math.isfinite(value) and value >= 1):
-        raise ValueError(f"{name} must be a finite number >= 1, got {value!r}")
-    return float(value)
-
-
-def _check_choice(name: str, value, choices) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
-    return value
-
-
-def _check_generator(rng) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}")
-
-
-def _check_std(std) -> float:
-    if isinstance(std, bool) or not isinstance(std, Real):
-        raise TypeError(f"std must be a number, got {type(std).__name__}")
-    if not (math.isfinite(std) and std > 0):
-        raise ValueError(f"std must be a positive finite number, got {std!r}")
-    return float(std)
-
-
 # ---------------------------------------------------------------------------
 # Fans and variances
 
@@ -152,8 +124,8 @@ def variance(rule: str, fan_in, fan_out) -> float:
     Glorot: sigma^2 = 1 / fan_avg with fan_avg = (fan_in + fan_out) / 2;
     He: sigma^2 = 2 / fan_in; LeCun: sigma^2 = 1 / fan_in.
     """
-    rule = _check_choice("rule", rule, RULES)
-    fan_in, fan_out = _check_fan("fan_in", fan_in), _check_fan("fan_out", fan_out)
+    rule = validation.choice("rule", rule, RULES)
+    fan_in, fan_out = validation.number("fan_in", fan_in, 1), validation.number("fan_out", fan_out, 1)
     return {"glorot": 2.0 / (fan_in + fan_out), "he": 2.0 / fan_in, "lecun": 1.0 / fan_in}[rule]
 
 
@@ -178,9 +150,9 @@ def truncated_normal(rng: np.random.Generator, shape, std: float) -> np.ndarray:
     samples have standard deviation ``std``, and none exceeds 2 s = 2.27 std.
     Returns float64.
     """
-    _check_generator(rng)
+    validation.generator("rng", rng)
     shape = _check_shape(shape)
-    s = _check_std(std) / TRUNCATED_STD
+    s = validation.positive("std", std) / TRUNCATED_STD
     x = rng.normal(0.0, s, shape)
     outside = np.abs(x) > 2 * s
     while outside.any():  # each pass keeps 95.4 % of what it redraws
@@ -198,9 +170,9 @@ def variance_scaling(rng: np.random.Generator, shape, rule: str = "glorot",
     (N(0, sigma^2)) or ``"uniform"`` (U(-r, r), r = sqrt(3 sigma^2)), Keras'
     ``VarianceScaling`` names. Returns a float64 array of ``shape``.
     """
-    _check_generator(rng)
+    validation.generator("rng", rng)
     shape = _check_shape(shape)
-    distribution = _check_choice("distribution", distribution, DISTRIBUTIONS)
+    distribution = validation.choice("distribution", distribution, DISTRIBUTIONS)
     sigma2 = variance(rule, *fans(shape))
     if distribution == "truncated_normal":
         return truncated_normal(rng, shape, math.sqrt(sigma2))
@@ -216,7 +188,7 @@ def initialize(name: str, rng: np.random.Generator, shape) -> np.ndarray:
     >>> initialize("he_normal", np.random.default_rng(0), (3, 2)).shape
     (3, 2)
     """
-    rule, distribution = INITIALIZERS[_check_choice("name", name, INITIALIZERS)]
+    rule, distribution = INITIALIZERS[validation.choice("name", name, INITIALIZERS)]
     return variance_scaling(rng, shape, rule, distribution)
 
 
@@ -311,13 +283,7 @@ _PEAK_SLOPE = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "leaky_relu": 1.0, "el
 
 
 def _check_activation(activation) -> str:
-    return _check_choice("activation", activation, tuple(activations.ACTIVATIONS))
-
-
-def _check_count(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
+    return validation.choice("activation", activation, tuple(activations.ACTIVATIONS))
 
 
 def _check_matrix(name: str, value) -> np.ndarray:
@@ -385,15 +351,15 @@ def init_network(layer_sizes, initializer, rng: np.random.Generator,
                              for n in sizes):
         raise ValueError(f"layer_sizes must be a list of at least two positive ints, "
                          f"got {layer_sizes!r}")
-    _check_generator(rng)
+    validation.generator("rng", rng)
     if isinstance(initializer, str):
-        _check_choice("initializer", initializer, RULES)
-        _check_choice("distribution", distribution, DISTRIBUTIONS)
+        validation.choice("initializer", initializer, RULES)
+        validation.choice("distribution", distribution, DISTRIBUTIONS)
 
         def draw(shape):
             return variance_scaling(rng, shape, initializer, distribution)
     elif isinstance(initializer, Real) and not isinstance(initializer, bool):
-        std = _check_std(initializer)
+        std = validation.positive("std", initializer)
 
         def draw(shape):
             return rng.normal(0.0, std, shape)
@@ -510,9 +476,9 @@ def probe(depth: int, width: int, activation: str, initializer, rng: np.random.G
     ``(n_samples, width)`` and standard-normal targets Y; returns the
     :class:`LayerStats` of its forward and backward pass on the MSE.
     """
-    depth, width = _check_count("depth", depth, 1), _check_count("width", width, 1)
-    n_samples = _check_count("n_samples", n_samples, 2)
-    _check_generator(rng)
+    depth, width = validation.integer("depth", depth, 1), validation.integer("width", width, 1)
+    n_samples = validation.integer("n_samples", n_samples, 2)
+    validation.generator("rng", rng)
     for name, value in (("input_mean", input_mean), ("input_std", input_std)):
         if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
             raise ValueError(f"{name} must be a finite number, got {value!r}")
@@ -537,7 +503,7 @@ def train(weights, biases, X, Y, activation: str, learning_rate: float, steps: i
         raise TypeError(f"learning_rate must be a number, got {type(learning_rate).__name__}")
     if not (math.isfinite(learning_rate) and learning_rate > 0):
         raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
-    steps = _check_count("steps", steps, 0)
+    steps = validation.integer("steps", steps, 0)
     weights, biases = [W.copy() for W in weights], [b.copy() for b in biases]
     losses, dead = [], []
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
@@ -601,15 +567,16 @@ def build_deep_mlp(depth: int, width: int, activation: str, kernel_initializer="
     (n_inputs + 1) width + (depth - 1)(width + 1) width + (width + 1) n_outputs
     parameters.
     """
-    depth, width = _check_count("depth", depth, 1), _check_count("width", width, 1)
-    n_inputs, n_outputs = _check_count("n_inputs", n_inputs, 1), _check_count("n_outputs", n_outputs, 1)
+    depth, width = validation.integer("depth", depth, 1), validation.integer("width", width, 1)
+    n_inputs = validation.integer("n_inputs", n_inputs, 1)
+    n_outputs = validation.integer("n_outputs", n_outputs, 1)
     if not isinstance(activation, str) or not activation:
         raise ValueError(f"activation must be the name of a Keras activation, got {activation!r}")
     if isinstance(kernel_initializer, str):
         initializer_config = kernel_initializer
     elif isinstance(kernel_initializer, Real) and not isinstance(kernel_initializer, bool):
-        initializer_config = {"class_name": "RandomNormal",
-                              "config": {"mean": 0.0, "stddev": _check_std(kernel_initializer)}}
+        std = validation.positive("std", kernel_initializer)
+        initializer_config = {"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": std}}
     else:
         raise TypeError(f"kernel_initializer must be a Keras initializer name or a positive std, "
                         f"got {type(kernel_initializer).__name__}")

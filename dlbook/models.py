@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from dlbook import validation
 from dlbook.config import quiet_tensorflow
 
 quiet_tensorflow()
@@ -114,13 +115,13 @@ def build_classifier(
     the sparse categorical cross-entropy and the accuracy metric; it maps
     ``(N, *input_shape)`` to ``(N, n_classes)`` class probabilities.
     """
-    _check_int("n_hidden", n_hidden, minimum=0)
-    _check_int("n_neurons", n_neurons, minimum=1)
+    validation.integer("n_hidden", n_hidden, minimum=0)
+    validation.integer("n_neurons", n_neurons, minimum=1)
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
         raise TypeError(f"learning_rate must be a float, got {type(learning_rate).__name__}")
     if not (math.isfinite(learning_rate) and learning_rate > 0):
         raise ValueError(f"learning_rate must be a finite positive number, got {learning_rate!r}")
-    _check_int("n_classes", n_classes, minimum=2)
+    validation.integer("n_classes", n_classes, minimum=2)
     optimizers = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
     if optimizer not in optimizers:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
@@ -132,8 +133,3 @@ def build_classifier(
     return model
 
 
-def _check_int(name: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")

@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dlbook import validation
 from dlbook.gradcheck import numerical_gradient, relative_error
 
 EPSILON = 1e-3  # Keras' default for BatchNormalization and LayerNormalization
@@ -100,7 +101,7 @@ def batchnorm_forward(x, gamma, beta, eps: float = EPSILON) -> tuple[np.ndarray,
     """
     x = _check_batch("x", x)
     gamma, beta = _check_scale_and_shift(gamma, beta, x.shape[1])
-    eps = _check_eps(eps)
+    eps = validation.positive("eps", eps)
     mean, var = batch_statistics(x)
     x_hat = (x - mean) / np.sqrt(var + eps)
     return gamma * x_hat + beta, NormCache(x_hat, gamma, mean, var, eps)
@@ -123,7 +124,7 @@ def batchnorm_inference(x, gamma, beta, running_mean, running_var,
     running_var = _check_vector("running_var", running_var, d)
     if np.any(running_var < 0):
         raise ValueError("running_var must be >= 0 (it is a variance), got a negative entry")
-    return gamma * (x - running_mean) / np.sqrt(running_var + _check_eps(eps)) + beta
+    return gamma * (x - running_mean) / np.sqrt(running_var + validation.positive("eps", eps)) + beta
 
 
 def update_running_statistics(running_mean, running_var, batch_mean, batch_var,
@@ -143,7 +144,7 @@ def update_running_statistics(running_mean, running_var, batch_mean, batch_var,
     running_var = _check_vector("running_var", running_var, d)
     batch_mean = _check_vector("batch_mean", batch_mean, d)
     batch_var = _check_vector("batch_var", batch_var, d)
-    momentum = _check_momentum(momentum)
+    momentum = validation.number("momentum", momentum, 0, 1)
     return (momentum * running_mean + (1 - momentum) * batch_mean,
             momentum * running_var + (1 - momentum) * batch_var)
 
@@ -211,7 +212,7 @@ def layernorm_forward(x, gamma, beta, eps: float = EPSILON) -> tuple[np.ndarray,
     """
     x = _check_batch("x", x)
     gamma, beta = _check_scale_and_shift(gamma, beta, x.shape[1])
-    eps = _check_eps(eps)
+    eps = validation.positive("eps", eps)
     mean, var = example_statistics(x)
     x_hat = (x - mean[:, None]) / np.sqrt(var + eps)[:, None]
     return gamma * x_hat + beta, NormCache(x_hat, gamma, mean, var, eps)
@@ -256,7 +257,7 @@ def gradient_check(layer: str = "batchnorm", n: int = 8, d: int = 5, eps: float 
               "layernorm": (layernorm_forward, layernorm_backward)}
     if layer not in passes:
         raise ValueError(f"layer must be one of {sorted(passes)}, got {layer!r}")
-    n, d = _check_count("n", n), _check_count("d", d)
+    n, d = validation.integer("n", n, 1), validation.integer("d", d, 1)
     forward, backward = passes[layer]
     rng = np.random.default_rng(seed)
     x = rng.normal(rng.uniform(-3, 3, d), rng.uniform(0.5, 3, d), (n, d))
@@ -305,7 +306,7 @@ def keras_normalization(layer: str, x, gamma, beta, dout, training: bool = True,
     moving_mean = np.zeros(d) if moving_mean is None else _check_vector("moving_mean",
                                                                          moving_mean, d)
     moving_var = np.ones(d) if moving_var is None else _check_vector("moving_var", moving_var, d)
-    eps = _check_eps(eps)
+    eps = validation.positive("eps", eps)
 
     from dlbook.config import quiet_tensorflow
 
@@ -372,7 +373,7 @@ def build_normalized_mlp(input_shape, hidden, n_outputs: int, placement: str = "
     hidden = list(hidden)
     if any(isinstance(u, bool) or not isinstance(u, (int, np.integer)) or u < 1 for u in hidden):
         raise ValueError(f"hidden must be a sequence of positive ints, got {hidden!r}")
-    _check_count("n_outputs", n_outputs)
+    validation.integer("n_outputs", n_outputs, 1)
     if placement not in PLACEMENTS:
         raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
     if normalization not in NORMALIZATIONS:
@@ -380,7 +381,7 @@ def build_normalized_mlp(input_shape, hidden, n_outputs: int, placement: str = "
     if not isinstance(input_normalization, bool):
         raise TypeError(f"input_normalization must be a bool, "
                         f"got {type(input_normalization).__name__}")
-    momentum = _check_momentum(momentum)
+    momentum = validation.number("momentum", momentum, 0, 1)
 
     from dlbook.config import quiet_tensorflow
 
@@ -444,34 +445,6 @@ def _check_scale_and_shift(gamma, beta, d: int) -> tuple[np.ndarray, np.ndarray]
     return _check_vector("gamma", gamma, d), _check_vector("beta", beta, d)
 
 
-def _check_number(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    return float(value)
-
-
-def _check_eps(eps) -> float:
-    eps = _check_number("eps", eps)
-    if not (np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a positive finite number, got {eps}")
-    return eps
-
-
-def _check_momentum(momentum) -> float:
-    momentum = _check_number("momentum", momentum)
-    if not 0 <= momentum <= 1:
-        raise ValueError(f"momentum must be in [0, 1], got {momentum}")
-    return momentum
-
-
-def _check_count(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
-
-
 def _check_backward(dout, cache, axis: int):
     """dout, x_hat, gamma and sigma = sqrt(var + eps), checked against each other.
 
@@ -492,5 +465,5 @@ def _check_backward(dout, cache, axis: int):
     length = dout.shape[1 - axis]  # D for batch norm, N for layer norm
     _check_vector("cache.mean", mean, length)
     var = _check_vector("cache.var", var, length)
-    std = np.sqrt(var + _check_eps(eps))
+    std = np.sqrt(var + validation.positive("eps", eps))
     return dout, x_hat, gamma, std

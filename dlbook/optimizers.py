@@ -48,6 +48,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dlbook import validation
 from dlbook.gradient_descent import Trajectory
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "nadam")
@@ -159,29 +160,17 @@ def _as_array(name: str, value, shape: tuple | None = None) -> np.ndarray:
     return array
 
 
-def _check_number(name: str, value, low: float, high: float, low_open: bool, high_open: bool):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    above = value > low if low_open else value >= low
-    below = value < high if high_open else value <= high
-    if not (np.isfinite(value) and above and below):
-        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be in {interval}, got {value}")
-    return value
-
-
 def _learning_rate(value) -> float:
-    return _check_number("learning_rate", value, 0.0, np.inf, True, True)
+    return validation.number("learning_rate", value, 0.0, np.inf, True, True)
 
 
 def _decay(name: str, value) -> float:
     """A moving-average or momentum coefficient in [0, 1)."""
-    return _check_number(name, value, 0.0, 1.0, False, True)
+    return validation.number(name, value, 0.0, 1.0, False, True)
 
 
 def _epsilon(value) -> float:
-    return _check_number("epsilon", value, 0.0, np.inf, False, True)
+    return validation.number("epsilon", value, 0.0, np.inf, False, True)
 
 
 def _check_form(form) -> str:
@@ -200,7 +189,7 @@ def _check_state(state, kind: type, shape: tuple):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
                 raise ValueError(f"state.t must be an int >= 0 (steps taken), got {value!r}")
         elif field == "mu_product":
-            _check_number("state.mu_product", value, 0.0, 1.0, True, False)
+            validation.number("state.mu_product", value, 0.0, 1.0, True, False)
         else:
             _as_array(f"state.{field}", value, shape)
     return state
@@ -530,14 +519,6 @@ def _run(optimizer, theta0, next_gradient: Callable, steps: int, form: str,
     return Trajectory(np.array(points), overflowed=False)
 
 
-def _check_steps(steps) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
-        raise TypeError(f"steps must be an int, got {type(steps).__name__}")
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
-    return int(steps)
-
-
 def optimize(optimizer: str, gradient: Callable, theta0, steps: int, form: str = "textbook",
              **hyperparameters) -> Trajectory:
     """Run ``optimizer`` for ``steps`` steps on a function with gradient ``gradient``.
@@ -551,7 +532,7 @@ def optimize(optimizer: str, gradient: Callable, theta0, steps: int, form: str =
     """
     if not callable(gradient):
         raise TypeError(f"gradient must be callable, got {type(gradient).__name__}")
-    steps = _check_steps(steps)
+    steps = validation.integer("steps", steps, 0)
     return _run(optimizer, theta0, lambda _, point: gradient(point), steps, form, hyperparameters)
 
 
@@ -692,5 +673,5 @@ def keras_optimize(optimizer: str, gradient: Callable, theta0, steps: int,
     """
     if not callable(gradient):
         raise TypeError(f"gradient must be callable, got {type(gradient).__name__}")
-    steps = _check_steps(steps)
+    steps = validation.integer("steps", steps, 0)
     return _keras_run(optimizer, theta0, lambda _, point: gradient(point), steps, hyperparameters)

@@ -42,6 +42,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dlbook import validation
+
 KERAS_LAYERS = ("MCDropout", "MCAlphaDropout")
 
 
@@ -75,15 +77,6 @@ def _as_array(name: str, value, min_ndim: int = 0) -> np.ndarray:
     return array
 
 
-def _check_strength(name: str, value) -> float:
-    """A penalty strength: a finite real number >= 0."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
 def _check_rate(p, name: str = "p") -> float:
     """A drop probability in [0, 1)."""
     if isinstance(p, bool) or not isinstance(p, Real):
@@ -91,14 +84,6 @@ def _check_rate(p, name: str = "p") -> float:
     if not 0 <= p < 1:
         raise ValueError(f"{name} must be a drop probability in [0, 1), got {p!r}")
     return float(p)
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
 
 
 def _check_mask(mask, shape: tuple) -> np.ndarray:
@@ -122,7 +107,7 @@ def l1_penalty(w, l1: float) -> float:
     ``w`` any shape; ``l1`` :math:`\\lambda_1 \\ge 0`. Returns a float.
     """
     w = _as_array("w", w)
-    return _check_strength("l1", l1) * float(np.sum(np.abs(w)))
+    return validation.number("l1", l1, 0) * float(np.sum(np.abs(w)))
 
 
 def l1_penalty_gradient(w, l1: float) -> np.ndarray:
@@ -134,7 +119,7 @@ def l1_penalty_gradient(w, l1: float) -> np.ndarray:
     TensorFlow uses. Shaped like ``w``.
     """
     w = _as_array("w", w)
-    return _check_strength("l1", l1) * np.sign(w)
+    return validation.number("l1", l1, 0) * np.sign(w)
 
 
 def l2_penalty(w, l2: float) -> float:
@@ -146,7 +131,7 @@ def l2_penalty(w, l2: float) -> float:
     shape; ``l2`` :math:`\\lambda_2 \\ge 0`. Returns a float.
     """
     w = _as_array("w", w)
-    return _check_strength("l2", l2) * float(np.sum(w * w))
+    return validation.number("l2", l2, 0) * float(np.sum(w * w))
 
 
 def l2_penalty_gradient(w, l2: float) -> np.ndarray:
@@ -157,7 +142,7 @@ def l2_penalty_gradient(w, l2: float) -> np.ndarray:
     :math:`1 - 2 \\eta \\lambda_2` per step ("weight decay").
     """
     w = _as_array("w", w)
-    return 2.0 * _check_strength("l2", l2) * w
+    return 2.0 * validation.number("l2", l2, 0) * w
 
 
 def l1_l2_penalty(w, l1: float, l2: float) -> float:
@@ -390,7 +375,7 @@ def build_regularized_mlp(input_shape, hidden, n_outputs: int, rate: float = 0.0
     hidden = list(hidden)
     if not hidden or any(isinstance(u, bool) or not isinstance(u, Integral) or u < 1 for u in hidden):
         raise ValueError(f"hidden must be a non-empty sequence of positive ints, got {hidden!r}")
-    n_outputs = _check_int("n_outputs", n_outputs, 1)
+    n_outputs = validation.integer("n_outputs", n_outputs, 1)
     rate = _check_rate(rate, "rate")
     if dropout not in DROPOUT_KINDS:
         raise ValueError(f"dropout must be one of {DROPOUT_KINDS}, got {dropout!r}")
@@ -431,8 +416,8 @@ def mc_samples(model, x, n: int, batch_size: int = 256) -> np.ndarray:
     keras = _keras()
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    n = _check_int("n", n, 2)
-    batch_size = _check_int("batch_size", batch_size, 1)
+    n = validation.integer("n", n, 2)
+    batch_size = validation.integer("batch_size", batch_size, 1)
     x = np.asarray(x)
     if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
         raise TypeError(f"x must be a numeric array, got dtype {x.dtype}")

@@ -53,46 +53,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dlbook import validation
+
 _KERAS_CLASSES = ("PowerDecay", "OneCycle", "OneCycleScheduler", "LearningRateRecorder")
 MOMENTUM_ATTRIBUTES = ("momentum", "beta_1")  # SGD and RMSprop; the Adam family
 
 
 # ---------------------------------------------------------------------------
 # Input checks
-
-
-def _check_real(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)
-
-
-def _check_positive(name: str, value) -> float:
-    value = _check_real(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return value
-
-
-def _check_fraction(name: str, value, low_open: bool = True, high_open: bool = True) -> float:
-    """``value`` in the interval (0, 1), with either end closed on request."""
-    value = _check_real(name, value)
-    above = value > 0 if low_open else value >= 0
-    below = value < 1 if high_open else value <= 1
-    if not (above and below):
-        interval = f"{'(' if low_open else '['}0, 1{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be in {interval}, got {value!r}")
-    return value
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
 
 
 def _as_steps(t) -> tuple[np.ndarray, bool]:
@@ -128,7 +96,7 @@ def power_lr(t, eta0: float, s: float, c: float = 1.0):
     like ``t``.
     """
     steps, scalar = _as_steps(t)
-    eta0, s, c = (_check_positive(n, v) for n, v in (("eta0", eta0), ("s", s), ("c", c)))
+    eta0, s, c = (validation.positive(n, v) for n, v in (("eta0", eta0), ("s", s), ("c", c)))
     return _result(eta0 / (1.0 + steps / s) ** c, scalar)
 
 
@@ -140,14 +108,14 @@ def exponential_lr(t, eta0: float, s: float):
     ``ExponentialDecay(initial_learning_rate=eta0, decay_steps=s, decay_rate=0.1)``.
     """
     steps, scalar = _as_steps(t)
-    eta0, s = _check_positive("eta0", eta0), _check_positive("s", s)
+    eta0, s = validation.positive("eta0", eta0), validation.positive("s", s)
     return _result(eta0 * 0.1 ** (steps / s), scalar)
 
 
 def _one_cycle_breakpoints(total_steps, anneal_fraction) -> tuple[float, float, float]:
     """The steps where 1cycle peaks, ends its cycle and ends: (h, 2h, T) with T = total_steps - 1."""
-    total_steps = _check_int("total_steps", total_steps, 2)
-    anneal_fraction = _check_fraction("anneal_fraction", anneal_fraction)
+    total_steps = validation.integer("total_steps", total_steps, 2)
+    anneal_fraction = validation.fraction("anneal_fraction", anneal_fraction)
     last = float(total_steps - 1)
     half = (1.0 - anneal_fraction) * last / 2.0
     return half, 2.0 * half, last
@@ -185,10 +153,10 @@ def one_cycle_lr(t, total_steps: int, eta0: float, eta1: float, eta_end: float |
 
 
 def _check_one_cycle_rates(eta0, eta1, eta_end) -> tuple[float, float, float]:
-    eta0, eta1 = _check_positive("eta0", eta0), _check_positive("eta1", eta1)
+    eta0, eta1 = validation.positive("eta0", eta0), validation.positive("eta1", eta1)
     if eta1 < eta0:
         raise ValueError(f"eta1 (the peak) must be >= eta0, got eta0={eta0!r}, eta1={eta1!r}")
-    eta_end = eta0 / 1000.0 if eta_end is None else _check_positive("eta_end", eta_end)
+    eta_end = eta0 / 1000.0 if eta_end is None else validation.positive("eta_end", eta_end)
     if eta_end > eta0:
         raise ValueError(f"eta_end must be <= eta0, got eta0={eta0!r}, eta_end={eta_end!r}")
     return eta0, eta1, eta_end
@@ -213,8 +181,8 @@ def one_cycle_momentum(t, total_steps: int, m_max: float = 0.95, m_min: float = 
     """
     steps, scalar = _as_steps(t)
     half, cycle, last = _one_cycle_breakpoints(total_steps, anneal_fraction)
-    m_max = _check_fraction("m_max", m_max, low_open=False)
-    m_min = _check_fraction("m_min", m_min, low_open=False)
+    m_max = validation.number("m_max", m_max, 0, 1, low_open=False, high_open=True)
+    m_min = validation.number("m_min", m_min, 0, 1, low_open=False, high_open=True)
     if m_min > m_max:
         raise ValueError(f"m_min must be <= m_max, got m_min={m_min!r}, m_max={m_max!r}")
     values = np.interp(steps, [0.0, half, cycle, last], [m_max, m_min, m_max, m_max])
@@ -240,12 +208,12 @@ def plateau_lr(metric, eta0: float, factor: float = 0.5, patience: int = 5,
         raise ValueError(f"metric must be a non-empty 1-D array of shape (E,), got {values.shape}")
     if not np.all(np.isfinite(values)):
         raise ValueError("metric must be finite; found NaN or inf")
-    eta = _check_positive("eta0", eta0)
-    factor = _check_fraction("factor", factor)
-    patience = _check_int("patience", patience, 0)
-    min_delta = abs(_check_real("min_delta", min_delta))
-    cooldown = _check_int("cooldown", cooldown, 0)
-    min_lr = _check_real("min_lr", min_lr)
+    eta = validation.positive("eta0", eta0)
+    factor = validation.fraction("factor", factor)
+    patience = validation.integer("patience", patience, 0)
+    min_delta = abs(validation.number("min_delta", min_delta))
+    cooldown = validation.integer("cooldown", cooldown, 0)
+    min_lr = validation.number("min_lr", min_lr)
     if min_lr < 0:
         raise ValueError(f"min_lr must be >= 0, got {min_lr!r}")
 
@@ -272,7 +240,7 @@ def smooth_losses(losses, beta: float = 0.9) -> np.ndarray:
     finite; returns ``(S,)`` float64. ``beta`` in [0, 1): 0 means no smoothing.
     """
     losses = _check_losses("losses", losses)
-    beta = _check_fraction("beta", beta, low_open=False)
+    beta = validation.number("beta", beta, 0, 1, low_open=False, high_open=True)
     smoothed, average = np.empty_like(losses), 0.0
     for i, loss in enumerate(losses):
         average = beta * average + (1.0 - beta) * loss
@@ -297,7 +265,7 @@ def suggest_learning_rate(lrs, losses, beta: float = 0.9, divisor: float = 10.0)
                          f"{losses.shape}")
     if np.any(lrs <= 0):
         raise ValueError("lrs must be positive")
-    divisor = _check_real("divisor", divisor)
+    divisor = validation.number("divisor", divisor)
     if divisor < 1:
         raise ValueError(f"divisor must be >= 1, got {divisor!r}")
     return float(lrs[np.argmin(smooth_losses(losses, beta))] / divisor)
@@ -349,10 +317,10 @@ def keras_objects() -> dict[str, type]:
 
         def __init__(self, initial_learning_rate: float, decay_steps: float, power: float = 1.0):
             super().__init__()
-            self.initial_learning_rate = _check_positive("initial_learning_rate",
+            self.initial_learning_rate = validation.positive("initial_learning_rate",
                                                          initial_learning_rate)
-            self.decay_steps = _check_positive("decay_steps", decay_steps)
-            self.power = _check_positive("power", power)
+            self.decay_steps = validation.positive("decay_steps", decay_steps)
+            self.power = validation.positive("power", power)
 
         def __call__(self, step):
             t = ops.cast(step, "float32")
@@ -377,13 +345,13 @@ def keras_objects() -> dict[str, type]:
                      initial_learning_rate: float | None = None,
                      final_learning_rate: float | None = None, anneal_fraction: float = 0.1):
             super().__init__()
-            self.max_learning_rate = _check_positive("max_learning_rate", max_learning_rate)
+            self.max_learning_rate = validation.positive("max_learning_rate", max_learning_rate)
             eta0 = (self.max_learning_rate / 10.0 if initial_learning_rate is None
                     else initial_learning_rate)
             self.initial_learning_rate, _, self.final_learning_rate = _check_one_cycle_rates(
                 eta0, self.max_learning_rate, final_learning_rate)
-            self.total_steps = _check_int("total_steps", total_steps, 2)
-            self.anneal_fraction = _check_fraction("anneal_fraction", anneal_fraction)
+            self.total_steps = validation.integer("total_steps", total_steps, 2)
+            self.anneal_fraction = validation.fraction("anneal_fraction", anneal_fraction)
             self._breakpoints = _one_cycle_breakpoints(self.total_steps, self.anneal_fraction)
 
         def __call__(self, step):
@@ -453,14 +421,14 @@ def keras_objects() -> dict[str, type]:
                      max_momentum: float = 0.95, min_momentum: float = 0.85,
                      cycle_momentum: bool = True):
             super().__init__()
-            self.max_learning_rate = _check_positive("max_learning_rate", max_learning_rate)
+            self.max_learning_rate = validation.positive("max_learning_rate", max_learning_rate)
             eta0 = (self.max_learning_rate / 10.0 if initial_learning_rate is None
                     else initial_learning_rate)
             self.initial_learning_rate, _, self.final_learning_rate = _check_one_cycle_rates(
                 eta0, self.max_learning_rate, final_learning_rate)
-            self.total_steps = None if total_steps is None else _check_int("total_steps",
+            self.total_steps = None if total_steps is None else validation.integer("total_steps",
                                                                             total_steps, 2)
-            self.anneal_fraction = _check_fraction("anneal_fraction", anneal_fraction)
+            self.anneal_fraction = validation.fraction("anneal_fraction", anneal_fraction)
             one_cycle_momentum(0, 2, max_momentum, min_momentum)  # validates the two momenta
             self.max_momentum, self.min_momentum = float(max_momentum), float(min_momentum)
             if not isinstance(cycle_momentum, bool):
@@ -641,15 +609,15 @@ def lr_range_test(model, x, y, min_lr: float = 1e-5, max_lr: float = 10.0, batch
     if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x and y must hold the same number N >= 1 of examples, got shapes "
                          f"{x.shape} and {y.shape}")
-    min_lr, max_lr = _check_positive("min_lr", min_lr), _check_positive("max_lr", max_lr)
+    min_lr, max_lr = validation.positive("min_lr", min_lr), validation.positive("max_lr", max_lr)
     if max_lr <= min_lr:
         raise ValueError(f"max_lr must be > min_lr, got min_lr={min_lr!r}, max_lr={max_lr!r}")
-    batch_size = _check_int("batch_size", batch_size, 1)
-    epochs = _check_int("epochs", epochs, 1)
-    stop_factor = _check_real("stop_factor", stop_factor)
+    batch_size = validation.integer("batch_size", batch_size, 1)
+    epochs = validation.integer("epochs", epochs, 1)
+    stop_factor = validation.number("stop_factor", stop_factor)
     if stop_factor <= 1:
         raise ValueError(f"stop_factor must be > 1, got {stop_factor!r}")
-    seed = _check_int("seed", seed, 0)
+    seed = validation.integer("seed", seed, 0)
 
     rng = np.random.default_rng(seed)
     batches = [order[i:i + batch_size] for order in (rng.permutation(len(x)) for _ in range(epochs))
@@ -749,20 +717,20 @@ class NetworkConfig:
 
     def __post_init__(self):
         if self.batch_norm_from is not None:
-            _check_int("batch_norm_from", self.batch_norm_from, 1)
-        if _check_real("l2", self.l2) < 0:
+            validation.integer("batch_norm_from", self.batch_norm_from, 1)
+        if validation.number("l2", self.l2) < 0:
             raise ValueError(f"l2 must be >= 0, got {self.l2!r}")
         if self.dropout not in (None, *DROPOUT_LAYERS):
             raise ValueError(f"dropout must be None or one of {DROPOUT_LAYERS}, got {self.dropout!r}")
-        _check_fraction("dropout_rate", self.dropout_rate, low_open=False)
+        validation.number("dropout_rate", self.dropout_rate, 0, 1, low_open=False, high_open=True)
         if self.dropout is None and self.dropout_rate > 0:
             raise ValueError(f"dropout_rate is {self.dropout_rate!r} but dropout is None")
         if self.early_stopping_patience is not None:
-            _check_int("early_stopping_patience", self.early_stopping_patience, 1)
+            validation.integer("early_stopping_patience", self.early_stopping_patience, 1)
         for option in (self.optimizer, *self.alternatives):
             if option not in OPTIMIZERS:
                 raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {option!r}")
-        _check_fraction("momentum", self.momentum)
+        validation.fraction("momentum", self.momentum)
         if self.schedule not in ("1cycle", "constant"):
             raise ValueError(f"schedule must be '1cycle' or 'constant', got {self.schedule!r}")
 
@@ -857,11 +825,11 @@ def build_from_config(table: NetworkConfig, input_shape, n_outputs: int, n_hidde
                         for d in shape):
         raise ValueError(f"input_shape must be a positive int or a tuple of them, got "
                          f"{input_shape!r}")
-    n_outputs = _check_int("n_outputs", n_outputs, 1)
-    n_hidden = _check_int("n_hidden", n_hidden, 0)
-    n_neurons = _check_int("n_neurons", n_neurons, 1)
-    rate = table.dropout_rate if dropout_rate is None else _check_fraction(
-        "dropout_rate", dropout_rate, low_open=False)
+    n_outputs = validation.integer("n_outputs", n_outputs, 1)
+    n_hidden = validation.integer("n_hidden", n_hidden, 0)
+    n_neurons = validation.integer("n_neurons", n_neurons, 1)
+    rate = table.dropout_rate if dropout_rate is None else validation.number(
+        "dropout_rate", dropout_rate, 0, 1, low_open=False, high_open=True)
     if rate > 0 and table.dropout is None:
         raise ValueError(f"dropout_rate is {rate!r} but the table {table.name!r} has no dropout "
                          "layer")
@@ -905,7 +873,7 @@ def optimizer_from_config(table: NetworkConfig, learning_rate: float = 0.01,
     import keras
 
     table = _check_config(table)
-    eta = _check_positive("learning_rate", learning_rate)
+    eta = validation.positive("learning_rate", learning_rate)
     choice = table.optimizer if choice is None else choice
     allowed = (table.optimizer, *table.alternatives)
     if choice not in allowed:
@@ -932,7 +900,7 @@ def callbacks_from_config(table: NetworkConfig, max_learning_rate: float,
     import keras
 
     table = _check_config(table)
-    max_learning_rate = _check_positive("max_learning_rate", max_learning_rate)
+    max_learning_rate = validation.positive("max_learning_rate", max_learning_rate)
     if not isinstance(monitor, str):
         raise TypeError(f"monitor must be a str, got {type(monitor).__name__}")
     callbacks = []
@@ -963,7 +931,7 @@ def standardize(x_train, *others, eps: float = 1e-8) -> tuple[np.ndarray, ...]:
                              f"x_train, got {array.shape}")
     if not all(np.all(np.isfinite(a)) for a in arrays):
         raise ValueError("the arrays must be finite; found NaN or inf")
-    eps = _check_positive("eps", eps)
+    eps = validation.positive("eps", eps)
     mean, std = arrays[0].mean(axis=0), arrays[0].std(axis=0)
     std = np.where(std < eps, 1.0, std)
     return tuple(((a - mean) / std).astype(np.float32) for a in arrays)

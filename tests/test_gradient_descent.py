@@ -346,7 +346,7 @@ def quadratic_gradient_2d(x):
     ({"learning_rate": np.inf}, ValueError, "learning_rate must be a positive finite"),
     ({"learning_rate": -0.1}, ValueError, "learning_rate must be a positive finite"),
     ({"learning_rate": "0.1"}, TypeError, "learning_rate must be a number"),
-    ({"steps": -1}, ValueError, "steps must be >= 0"),
+    ({"steps": -1}, ValueError, "steps must be an int >= 0"),
     ({"steps": 2.5}, TypeError, "steps must be an int"),
     ({"gradient": lambda x: np.zeros(3)}, ValueError, r"gradient must return shape \(2,\)"),
 ])
@@ -402,11 +402,11 @@ def test_models_reject_bad_data_and_parameters():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"loss_and_gradient": 3}, TypeError, "loss_and_gradient must be callable"),
-    ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+    ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1"),
     ({"batch_size": 9}, ValueError, r"batch_size must be in \[1, N=8\]"),
     ({"batch_size": 2.0}, TypeError, "batch_size must be an int"),
     ({"learning_rate": np.nan}, ValueError, "learning_rate must be a positive finite"),
-    ({"epochs": -1}, ValueError, "epochs must be >= 0"),
+    ({"epochs": -1}, ValueError, "epochs must be an int >= 0"),
     ({"rng": 0}, TypeError, "rng must be a numpy.random.Generator"),
     ({"w0": np.zeros(3)}, ValueError, r"return a gradient of shape \(3,\), got \(2,\)"),
 ])
@@ -426,7 +426,7 @@ def test_minibatch_gradient_variance_rejects_bad_inputs():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match=r"batch_size must be in \[1, N=5\]"):
         gd.minibatch_gradient_variance(least_squares, np.zeros(2), X, y, 6, 10, rng)
-    with pytest.raises(ValueError, match="n_draws must be >= 1"):
+    with pytest.raises(ValueError, match="n_draws must be an int >= 1"):
         gd.minibatch_gradient_variance(least_squares, np.zeros(2), X, y, 2, 0, rng)
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         gd.minibatch_gradient_variance(least_squares, np.zeros(2), X, y, 2, 10, None)

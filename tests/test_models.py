@@ -149,14 +149,14 @@ def test_build_classifier_trains_without_a_further_compile():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"n_hidden": -1}, ValueError, "n_hidden must be >= 0, got -1"),
+    ({"n_hidden": -1}, ValueError, "n_hidden must be an int >= 0, got -1"),
     ({"n_hidden": 1.5}, TypeError, "n_hidden must be an int, got float"),
-    ({"n_neurons": 0}, ValueError, "n_neurons must be >= 1, got 0"),
+    ({"n_neurons": 0}, ValueError, "n_neurons must be an int >= 1, got 0"),
     ({"n_neurons": True}, TypeError, "n_neurons must be an int, got bool"),
     ({"learning_rate": "fast"}, TypeError, "learning_rate must be a float, got str"),
     ({"learning_rate": 0.0}, ValueError, "learning_rate must be a finite positive number"),
     ({"learning_rate": float("nan")}, ValueError, "learning_rate must be a finite positive"),
-    ({"n_classes": 1}, ValueError, "n_classes must be >= 2, got 1"),
+    ({"n_classes": 1}, ValueError, "n_classes must be an int >= 2, got 1"),
     ({"optimizer": "rmsprop"}, ValueError, r"optimizer must be one of \('sgd', 'adam'\)"),
     ({"input_shape": (0, 3)}, ValueError, "input_shape must be a positive int"),
 ])

@@ -235,15 +235,15 @@ def test_bad_inputs_are_named():
         opt.momentum_step(theta, np.zeros(3), opt.initial_state("adam", theta))
     with pytest.raises(ValueError, match="state.m must have the shape of theta"):
         opt.momentum_step(theta, np.zeros(3), opt.MomentumState(np.zeros(4)))
-    with pytest.raises(ValueError, match=r"beta must be in \[0.0, 1.0\)"):
+    with pytest.raises(ValueError, match=r"beta must be a finite number in \[0, 1\)"):
         opt.momentum_step(theta, np.zeros(3), state, beta=1.0)
-    with pytest.raises(ValueError, match="learning_rate must be in"):
+    with pytest.raises(ValueError, match="learning_rate must be a finite number in"):
         opt.sgd_step(theta, np.zeros(3), opt.SGDState(), learning_rate=0.0)
     with pytest.raises(TypeError, match="learning_rate must be a number"):
         opt.sgd_step(theta, np.zeros(3), opt.SGDState(), learning_rate="0.1")
     with pytest.raises(ValueError, match="theta must be finite"):
         opt.sgd_step(np.array([np.nan]), np.zeros(1), opt.SGDState())
-    with pytest.raises(ValueError, match="epsilon must be in"):
+    with pytest.raises(ValueError, match="epsilon must be a finite number in"):
         opt.rmsprop_step(theta, np.zeros(3), opt.initial_state("rmsprop", theta), epsilon=-1.0)
     with pytest.raises(ValueError, match="state.t must be an int >= 0"):
         opt.adam_step(theta, np.zeros(3), opt.AdamState(theta, theta, -1))

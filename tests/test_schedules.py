@@ -142,20 +142,22 @@ def test_suggest_learning_rate_is_a_tenth_of_the_rate_at_the_lowest_smoothed_los
     (lambda: sch.power_lr(True, 0.1, 10), TypeError, r"t must be a step number.*got bool"),
     (lambda: sch.power_lr("3", 0.1, 10), TypeError, r"t must be a step number.*got str"),
     (lambda: sch.power_lr([1, None], 0.1, 10), TypeError, r"an array of dtype object"),
-    (lambda: sch.power_lr(1, 0.0, 10), ValueError, r"eta0 must be a positive number, got 0.0"),
-    (lambda: sch.power_lr(1, 0.1, 10, c=-1), ValueError, r"c must be a positive number"),
+    (lambda: sch.power_lr(1, 0.0, 10), ValueError, r"eta0 must be a positive finite number, got 0.0"),
+    (lambda: sch.power_lr(1, 0.1, 10, c=-1), ValueError, r"c must be a positive finite number"),
     (lambda: sch.exponential_lr(1, 0.1, "10"), TypeError, r"s must be a number, got str"),
     (lambda: sch.one_cycle_lr(1, 1, 0.1, 1.0), ValueError, r"total_steps must be an int >= 2"),
     (lambda: sch.one_cycle_lr(1, 10.0, 0.1, 1.0), TypeError, r"total_steps must be an int, got float"),
     (lambda: sch.one_cycle_lr(1, 10, 0.1, 0.05), ValueError, r"eta1 \(the peak\) must be >= eta0"),
     (lambda: sch.one_cycle_lr(1, 10, 0.1, 1, eta_end=0.2), ValueError, r"eta_end must be <= eta0"),
     (lambda: sch.one_cycle_lr(1, 10, 0.1, 1, anneal_fraction=1), ValueError,
-     r"anneal_fraction must be in \(0, 1\), got 1"),
+     r"anneal_fraction must be a finite number in \(0, 1\), got 1"),
     (lambda: sch.one_cycle_momentum(1, 10, m_max=0.8, m_min=0.9), ValueError, r"m_min must be <= m_max"),
-    (lambda: sch.one_cycle_momentum(1, 10, m_max=1.0), ValueError, r"m_max must be in \[0, 1\)"),
+    (lambda: sch.one_cycle_momentum(1, 10, m_max=1.0), ValueError,
+     r"m_max must be a finite number in \[0, 1\)"),
     (lambda: sch.plateau_lr([], 0.1), ValueError, r"metric must be a non-empty 1-D array"),
     (lambda: sch.plateau_lr([1.0, np.inf], 0.1), ValueError, r"metric must be finite"),
-    (lambda: sch.plateau_lr([1.0], 0.1, factor=1.5), ValueError, r"factor must be in \(0, 1\)"),
+    (lambda: sch.plateau_lr([1.0], 0.1, factor=1.5), ValueError,
+     r"factor must be a finite number in \(0, 1\)"),
     (lambda: sch.plateau_lr([1.0], 0.1, patience=2.0), TypeError, r"patience must be an int"),
     (lambda: sch.smooth_losses([[1.0]]), ValueError, r"losses must be a non-empty 1-D array"),
     (lambda: sch.suggest_learning_rate([1e-3, 1e-2], [1.0]), ValueError, r"same shape"),
@@ -216,7 +218,7 @@ def test_schedules_serialize_and_come_back_equal():
 
 
 def test_keras_objects_reject_bad_arguments():
-    with pytest.raises(ValueError, match="decay_steps must be a positive number"):
+    with pytest.raises(ValueError, match="decay_steps must be a positive finite number"):
         sch.PowerDecay(0.1, 0)
     with pytest.raises(ValueError, match="total_steps must be an int >= 2"):
         sch.OneCycle(1, 0.1)

@@ -1,0 +1,57 @@
+"""The shared argument checks: what they accept, and errors that name the argument."""
+
+import numpy as np
+import pytest
+
+from dlbook import validation
+
+
+def test_integer_accepts_ints_and_numpy_ints():
+    assert validation.integer("n", 3) == 3 and validation.integer("n", np.int64(4), 0) == 4
+    assert type(validation.integer("n", np.int32(5))) is int
+
+
+@pytest.mark.parametrize(("value", "error", "match"), [
+    (True, TypeError, "n must be an int, got bool"),
+    (2.0, TypeError, "n must be an int, got float"),
+    ("3", TypeError, "n must be an int, got str"),
+    (0, ValueError, "n must be an int >= 1, got 0"),
+])
+def test_integer_rejects(value, error, match):
+    with pytest.raises(error, match=match):
+        validation.integer("n", value, 1)
+
+
+def test_number_writes_the_interval_it_wanted():
+    assert validation.number("x", 1, 0, 1) == 1.0
+    with pytest.raises(ValueError, match=r"x must be a finite number in \(0, 1\], got 0.0"):
+        validation.number("x", 0, 0, 1, low_open=True)
+    with pytest.raises(ValueError, match=r"x must be a finite number in \[0, inf\), got -1.0"):
+        validation.number("x", -1, 0)
+    with pytest.raises(ValueError, match=r"x must be a finite number in \(-inf, inf\), got nan"):
+        validation.number("x", float("nan"))
+    with pytest.raises(TypeError, match="x must be a number, got NoneType"):
+        validation.number("x", None)
+
+
+@pytest.mark.parametrize("value", [0, -1e-9, float("inf"), float("nan")])
+def test_positive_rejects(value):
+    with pytest.raises(ValueError, match="eta must be a positive finite number"):
+        validation.positive("eta", value)
+
+
+def test_fraction_is_open_at_both_ends():
+    assert validation.fraction("p", 0.5) == 0.5
+    for value in (0, 1):
+        with pytest.raises(ValueError, match=r"p must be a finite number in \(0, 1\)"):
+            validation.fraction("p", value)
+
+
+def test_generator_and_choice():
+    rng = np.random.default_rng(0)
+    assert validation.generator("rng", rng) is rng
+    with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator .* got int"):
+        validation.generator("rng", 0)
+    assert validation.choice("mode", "a", ("a", "b")) == "a"
+    with pytest.raises(ValueError, match=r"mode must be one of \('a', 'b'\), got 'c'"):
+        validation.choice("mode", "c", ("a", "b"))
