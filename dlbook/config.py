@@ -64,6 +64,43 @@ _BUDGETS = {
         "quick": {"penalty_epochs": 15, "max_epochs": 40, "patience": 4, "mc_passes": 50},
         "full": {"penalty_epochs": 40, "max_epochs": 150, "patience": 10, "mc_passes": 200},
     },
+    "ch10": {  # quick: the 5,000-image MNIST subset on 2 CPU cores; full: all of MNIST (a download)
+        "quick": {"dataset": "mnist_subset", "val_size": 0.1, "shifted_copies": 1, "max_shift": 2,
+                  "epochs": 6, "batch_size": 32, "saliency_images": 6},
+        "full": {"dataset": "mnist", "val_size": 0.1, "shifted_copies": 1, "max_shift": 2,
+                 "epochs": 15, "batch_size": 128, "saliency_images": 6},
+    },
+    "ch11": {  # units per stage: 1 -> 8 weight layers, 5 -> 32, 9 -> 56 (He et al.'s CIFAR nets)
+        "quick": {"dataset": "digits", "filters": (8, 16, 32), "shallow_units": 1, "deep_units": 5,
+                  "epochs": 8, "batch_size": 32, "learning_rate": 1e-3, "gradient_batch": 256},
+        "full": {"dataset": "mnist_subset", "filters": (16, 32, 64), "shallow_units": 3,
+                 "deep_units": 9, "epochs": 30, "batch_size": 32, "learning_rate": 1e-3,
+                 "gradient_batch": 256},
+    },
+    "ch12": {
+        "quick": {"n_train": 400, "n_val": 100, "n_test": 100, "size": 48, "filters": (16, 32, 64),
+                  "epochs": 15, "batch_size": 16, "learning_rate": 2e-3},
+        "full": {"n_train": 4000, "n_val": 500, "n_test": 500, "size": 64,
+                 "filters": (32, 64, 128, 256), "epochs": 40, "batch_size": 32, "learning_rate": 2e-3},
+    },
+    "ch13": {  # synthetic: series of 50 steps; sunspots: windows of 20 years
+        "quick": {"synthetic_series": 2000, "synthetic_epochs": 20, "sunspots_epochs": 150, "patience": 25},
+        "full": {"synthetic_series": 10000, "synthetic_epochs": 50, "sunspots_epochs": 500, "patience": 50},
+    },
+    "ch14": {  # the memory task: sequences of memory_steps steps
+        "quick": {"memory_train": 3000, "memory_steps": 50, "memory_epochs": 10, "synthetic_series": 2000,
+                  "synthetic_epochs": 10, "sunspots_epochs": 100, "patience": 25},
+        "full": {"memory_train": 10000, "memory_steps": 100, "memory_epochs": 30, "synthetic_series": 10000,
+                 "synthetic_epochs": 30, "sunspots_epochs": 300, "patience": 50},
+    },
+    "ch15": {  # digits (8x8) for PCA and the GAN; the MNIST subset for denoising and transfer
+        "quick": {"ae_epochs": 60, "linear_epochs": 120, "dae_epochs": 5, "gan_epochs": 60,
+                  "collapse_epochs": 20, "classifier_epochs": 30, "base_epochs": 5,
+                  "few_per_class": 10, "head_epochs": 15, "finetune_epochs": 15},
+        "full": {"ae_epochs": 200, "linear_epochs": 500, "dae_epochs": 20, "gan_epochs": 300,
+                 "collapse_epochs": 50, "classifier_epochs": 60, "base_epochs": 20,
+                 "few_per_class": 10, "head_epochs": 30, "finetune_epochs": 30},
+    },
 }
 
 
