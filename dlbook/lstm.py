@@ -1,0 +1,416 @@
+"""Long short-term memory (chapter 14): the LSTM cell from scratch, a memory task, stacked LSTMs.
+
+An LSTM layer of H units carries two states from step to step: the short-term
+state h_t (N, H), which is also its output, and the long-term state, the cell
+c_t (N, H). Three gates and a candidate are computed from x_t and h_{t-1},
+
+    i_t = sigma(x_t W_xi + h_{t-1} W_hi + b_i)      input gate
+    f_t = sigma(x_t W_xf + h_{t-1} W_hf + b_f)      forget gate
+    g_t = tanh(x_t W_xg + h_{t-1} W_hg + b_g)       candidate
+    o_t = sigma(x_t W_xo + h_{t-1} W_ho + b_o)      output gate
+
+    c_t = f_t * c_{t-1} + i_t * g_t,                h_t = o_t * tanh(c_t),
+
+with sigma the logistic sigmoid. The weights are stored as in
+``keras.layers.LSTM``: ``W_x`` is its ``kernel`` (D, 4H), ``W_h`` its
+``recurrent_kernel`` (H, 4H), ``b`` its ``bias`` (4H,), each the four blocks
+side by side in Keras' order i, f, g (Keras calls it c), o; so
+``layer.set_weights([W_x, W_h, b])`` gives Keras the same cell. Keras starts
+the forget gate's bias at 1 (``unit_forget_bias=True``): an untrained cell
+keeps about sigma(1) = 73 % of its memory per step, not half.
+
+The NumPy layer, float64, never imports Keras: :func:`lstm_gates`,
+:func:`lstm_step`, :func:`lstm_forward` (with an :class:`LSTMCache` holding
+every state and gate), :func:`lstm_backward` (through time) and
+:func:`gradient_check`, :func:`init_lstm_weights`; the memory task
+:func:`marked_value_task` and :func:`accuracy_by_delay`.
+
+The Keras layer imports Keras when called: :func:`keras_lstm` (Keras' own LSTM
+on given weights, in float64), :func:`build_memory_classifier` (SimpleRNN or
+LSTM on the memory task) and :func:`build_stacked_lstm`
+(LSTM(50, return_sequences=True) -> LSTM(50) -> Dense(1)).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from dlbook.activations import sigmoid
+from dlbook.gradcheck import numerical_gradient, relative_error
+from dlbook.recurrent import (
+    _check_array,
+    _check_int,
+    _check_units,
+    _keras,
+    random_orthogonal,
+    tanh_float64,
+)
+
+GATES = ("i", "f", "g", "o")  # Keras' order of the four blocks of the kernel and the bias
+CELLS = ("simple_rnn", "lstm")
+
+
+class LSTMGates(NamedTuple):
+    """The gate activations of one step, each (N, H)."""
+
+    i: np.ndarray  # input gate, in (0, 1): how much of the candidate is written
+    f: np.ndarray  # forget gate, in (0, 1): how much of c_{t-1} is kept
+    g: np.ndarray  # candidate, in (-1, 1): what may be written
+    o: np.ndarray  # output gate, in (0, 1): how much of tanh(c_t) is shown as h_t
+
+
+class LSTMCache(NamedTuple):
+    """What :func:`lstm_backward` needs from :func:`lstm_forward`, and every gate for plotting."""
+
+    x: np.ndarray  # the inputs, (N, T, D)
+    h: np.ndarray  # h_0 .. h_T, (N, T + 1, H)
+    c: np.ndarray  # c_0 .. c_T, (N, T + 1, H)
+    gates: np.ndarray  # i, f, g, o of steps 1 .. T side by side, (N, T, 4H)
+    W_x: np.ndarray  # (D, 4H)
+    W_h: np.ndarray  # (H, 4H)
+
+
+class LSTMGradients(NamedTuple):
+    """The gradients of a loss L with respect to everything :func:`lstm_forward` takes."""
+
+    dx: np.ndarray  # (N, T, D)
+    dh0: np.ndarray  # (N, H)
+    dc0: np.ndarray  # (N, H)
+    dW_x: np.ndarray  # (D, 4H)  # noqa: N815 (the book's notation)
+    dW_h: np.ndarray  # (H, 4H)  # noqa: N815
+    db: np.ndarray  # (4H,)
+
+
+class MemoryTask(NamedTuple):
+    """Sequences of the memory task, their labels and how far back the answer lies."""
+
+    x: np.ndarray  # (N, T, 2) float32: a random sign and a marker at every step
+    y: np.ndarray  # (N,) float32: 1 if the marked sign is +1, else 0
+    delay: np.ndarray  # (N,) int64: steps from the marked step to the last, 0 .. T - 1
+
+
+# ---------------------------------------------------------------------------
+# Weights
+
+
+def init_lstm_weights(d: int, h: int, seed: int = 0,
+                      unit_forget_bias: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keras' LSTM initialization: (W_x (D, 4H), W_h (H, 4H), b (4H,)).
+
+    W_x Glorot uniform over the whole (D, 4H) kernel, U(-r, r) with
+    r = sqrt(6 / (D + 4H)); W_h four random orthogonal (H, H) blocks; b zero
+    except the forget gate's block, which is 1 with ``unit_forget_bias``.
+    """
+    d, h = _check_int("d", d, 1), _check_int("h", h, 1)
+    if not isinstance(unit_forget_bias, bool):
+        raise TypeError(f"unit_forget_bias must be a bool, got {type(unit_forget_bias).__name__}")
+    rng = np.random.default_rng(_check_int("seed", seed, 0))
+    r = np.sqrt(6 / (d + 4 * h))
+    W_x = rng.uniform(-r, r, (d, 4 * h))
+    W_h = np.hstack([random_orthogonal(h, rng) for _ in GATES])
+    b = np.zeros(4 * h)
+    if unit_forget_bias:
+        b[h:2 * h] = 1.0
+    return W_x, W_h, b
+
+
+# ---------------------------------------------------------------------------
+# Forward
+
+
+def lstm_gates(x_t, h_prev, W_x, W_h, b) -> LSTMGates:
+    """The three gates and the candidate of one step, from x_t and h_{t-1}.
+
+    z = x_t W_x + h_{t-1} W_h + b (N, 4H) is cut into four blocks of H
+    columns, in Keras' order: i = sigma(z_i), f = sigma(z_f), g = tanh(z_g),
+    o = sigma(z_o). ``x_t`` (N, D), ``h_prev`` (N, H), ``W_x`` (D, 4H),
+    ``W_h`` (H, 4H), ``b`` (4H,). Returns :class:`LSTMGates` (i, f, g, o), each (N, H).
+    """
+    x_t = _check_array("x_t", x_t, 2)
+    W_x, W_h, b = _check_weights(W_x, W_h, b, x_t.shape[1])
+    h_prev = _check_state("h_prev", h_prev, x_t.shape[0], W_h.shape[0])
+    return _gates(x_t @ W_x + h_prev @ W_h + b)
+
+
+def lstm_step(x_t, h_prev, c_prev, W_x, W_h, b) -> tuple[np.ndarray, np.ndarray]:
+    """One step of the cell: c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t).
+
+    Shapes as in :func:`lstm_gates`, ``c_prev`` (N, H). Returns (h_t, c_t), each (N, H).
+    """
+    i, f, g, o = lstm_gates(x_t, h_prev, W_x, W_h, b)
+    c_prev = _check_state("c_prev", c_prev, *i.shape)
+    c_t = f * c_prev + i * g
+    return o * np.tanh(c_t), c_t
+
+
+def lstm_forward(x, h0, c0, W_x, W_h, b) -> tuple[np.ndarray, LSTMCache]:
+    """The LSTM layer unrolled through time, :func:`lstm_step` for t = 1 .. T.
+
+    ``x`` (N, T, D); ``h0``, ``c0`` the initial states (N, H) (None for zeros,
+    as in Keras). Returns h_1 .. h_T as (N, T, H) (``return_sequences=True``;
+    ``[:, -1]`` is what ``return_sequences=False`` returns) and the
+    :class:`LSTMCache`, whose ``c[:, 1:]`` are the cell states and ``gates``
+    the gate activations of every step.
+    """
+    x = _check_array("x", x, 3)
+    n, steps, d = x.shape
+    W_x, W_h, b = _check_weights(W_x, W_h, b, d)
+    hidden = W_h.shape[0]
+    h = np.empty((n, steps + 1, hidden))
+    c = np.empty((n, steps + 1, hidden))
+    h[:, 0] = np.zeros((n, hidden)) if h0 is None else _check_state("h0", h0, n, hidden)
+    c[:, 0] = np.zeros((n, hidden)) if c0 is None else _check_state("c0", c0, n, hidden)
+    gates = np.empty((n, steps, 4 * hidden))
+    for t in range(steps):
+        i, f, g, o = _gates(x[:, t] @ W_x + h[:, t] @ W_h + b)
+        c[:, t + 1] = f * c[:, t] + i * g
+        h[:, t + 1] = o * np.tanh(c[:, t + 1])
+        gates[:, t] = np.hstack([i, f, g, o])
+    return h[:, 1:].copy(), LSTMCache(x, h, c, gates, W_x, W_h)
+
+
+def split_gates(gates) -> LSTMGates:
+    """The (N, ..., 4H) gate activations of :class:`LSTMCache` as :class:`LSTMGates` of (N, ..., H)."""
+    gates = _check_array("gates", gates, None)
+    if gates.ndim < 1 or gates.shape[-1] % 4 or gates.shape[-1] == 0:
+        raise ValueError(f"gates must have a last axis of 4H entries, got shape {gates.shape}")
+    return LSTMGates(*np.split(gates, 4, axis=-1))
+
+
+# ---------------------------------------------------------------------------
+# Backward through time
+
+
+def lstm_backward(dh, cache) -> LSTMGradients:
+    """Backpropagation through time for the LSTM layer.
+
+    ``dh`` is dL/dh_t for every output (N, T, H), or for the last one (N, H).
+    Per step, going back, with dh and dc the total gradients of h_t and c_t:
+    do = dh tanh(c_t), dc += dh o (1 - tanh^2 c_t), di = dc g, df = dc c_{t-1},
+    dg = dc i, dc_{t-1} = dc f (the additive path that lets gradients travel
+    far when f is near 1); each gate's pre-activation gradient is its gradient
+    times sigma' = s (1 - s) (or 1 - g^2), and dz (N, 4H) gives
+    dx_t = dz W_x^T, dh_{t-1} = dz W_h^T, dW_x += x_t^T dz, dW_h += h_{t-1}^T dz,
+    db += sum_n dz. Returns :class:`LSTMGradients`.
+    """
+    x, h, c, gates, W_x, W_h = _check_cache(cache)
+    n, steps, _ = x.shape
+    hidden = W_h.shape[0]
+    dh = _check_upstream(dh, n, steps, hidden)
+    dx = np.zeros_like(x)
+    dW_x, dW_h, db = np.zeros_like(W_x), np.zeros_like(W_h), np.zeros(4 * hidden)
+    dh_carry, dc = np.zeros((n, hidden)), np.zeros((n, hidden))
+    for t in reversed(range(steps)):
+        i, f, g, o = np.split(gates[:, t], 4, axis=1)
+        tanh_c = np.tanh(c[:, t + 1])
+        dh_t = dh[:, t] + dh_carry
+        dc = dc + dh_t * o * (1 - tanh_c**2)
+        dz = np.hstack([dc * g * i * (1 - i), dc * c[:, t] * f * (1 - f), dc * i * (1 - g**2),
+                        dh_t * tanh_c * o * (1 - o)])
+        dc = dc * f
+        dx[:, t] = dz @ W_x.T
+        dh_carry = dz @ W_h.T
+        dW_x += x[:, t].T @ dz
+        dW_h += h[:, t].T @ dz
+        db += dz.sum(axis=0)
+    return LSTMGradients(dx, dh_carry, dc, dW_x, dW_h, db)
+
+
+def gradient_check(n: int = 3, steps: int = 4, d: int = 2, h: int = 3, last_only: bool = False,
+                   seed: int = 0) -> dict[str, float]:
+    """Relative errors of :func:`lstm_backward` against central differences, per gradient.
+
+    L = sum(dout * outputs) on random inputs, states, weights and dout, as in
+    :func:`dlbook.recurrent.gradient_check`. Returns
+    ``{"dx", "dh0", "dc0", "dW_x", "dW_h", "db"}`` relative errors, below 1e-7 when correct.
+    """
+    n, steps = _check_int("n", n, 1), _check_int("steps", steps, 1)
+    d, h = _check_int("d", d, 1), _check_int("h", h, 1)
+    if not isinstance(last_only, bool):
+        raise TypeError(f"last_only must be a bool, got {type(last_only).__name__}")
+    rng = np.random.default_rng(_check_int("seed", seed, 0))
+    params = {"dx": rng.normal(size=(n, steps, d)), "dh0": rng.normal(0, 0.5, (n, h)),
+              "dc0": rng.normal(0, 0.5, (n, h)), "dW_x": rng.normal(0, 0.6, (d, 4 * h)),
+              "dW_h": rng.normal(0, 0.6, (h, 4 * h)), "db": rng.normal(0, 0.5, 4 * h)}
+    dout = rng.normal(size=(n, h) if last_only else (n, steps, h))
+
+    def loss(**changed) -> float:
+        out = lstm_forward(*{**params, **changed}.values())[0]
+        return float(np.sum(dout * (out[:, -1] if last_only else out)))
+
+    analytic = lstm_backward(dout, lstm_forward(*params.values())[1])._asdict()
+    return {name: relative_error(analytic[name],
+                                 numerical_gradient(lambda v, name=name: loss(**{name: v}), value.copy()))
+            for name, value in params.items()}
+
+
+# ---------------------------------------------------------------------------
+# The memory task
+
+
+def marked_value_task(n: int, steps: int, seed: int = 0) -> MemoryTask:
+    """Remember the sign at the marked step: a task that needs memory over up to ``steps`` steps.
+
+    Each of the ``n`` sequences has ``steps`` steps of two features: a random
+    sign v_t = +1 or -1, and a marker m_t that is 1 at one step, drawn
+    uniformly, and 0 elsewhere. The label is 1 if the marked sign is +1.
+    Nothing after the marked step matters, but the network must keep the
+    sign through ``delay`` = T - 1 - (marked step) more steps of distracting
+    signs. Chance is 50 %. Returns :class:`MemoryTask` (x (N, T, 2) float32,
+    y (N,) float32, delay (N,) int64).
+    """
+    n, steps = _check_int("n", n, 1), _check_int("steps", steps, 1)
+    rng = np.random.default_rng(_check_int("seed", seed, 0))
+    signs = rng.choice([-1.0, 1.0], size=(n, steps))
+    marked = rng.integers(0, steps, n)
+    marker = np.zeros((n, steps))
+    marker[np.arange(n), marked] = 1.0
+    x = np.stack([signs, marker], axis=-1).astype(np.float32)
+    y = (signs[np.arange(n), marked] > 0).astype(np.float32)
+    return MemoryTask(x, y, (steps - 1 - marked).astype(np.int64))
+
+
+def accuracy_by_delay(correct, delay, width: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """The fraction of correct answers per bin of ``width`` delays.
+
+    ``correct`` (N,) bools, ``delay`` (N,) ints >= 0. Returns (the first
+    delay of each bin, the accuracy in it), for the bins that hold examples.
+    """
+    correct = np.asarray(correct)
+    delay = np.asarray(delay)
+    if correct.ndim != 1 or correct.dtype != bool:
+        raise TypeError(f"correct must be a 1-D array of bools, got dtype {correct.dtype}, "
+                        f"shape {correct.shape}")
+    if delay.shape != correct.shape or not np.issubdtype(delay.dtype, np.integer) or np.any(delay < 0):
+        raise ValueError(f"delay must be ints >= 0 of shape {correct.shape}, got {delay.dtype} "
+                         f"{delay.shape}")
+    width = _check_int("width", width, 1)
+    bins = delay // width
+    kept = np.unique(bins)
+    return kept * width, np.array([correct[bins == k].mean() for k in kept])
+
+
+# ---------------------------------------------------------------------------
+# The Keras side (imports Keras when called)
+
+
+def keras_lstm(x, W_x, W_h, b, h0=None, c0=None, return_sequences: bool = True) -> np.ndarray:
+    """``keras.layers.LSTM`` in float64 with the weights [W_x, W_h, b], applied to ``x``.
+
+    ``x`` (N, T, D); ``h0``, ``c0`` (N, H) initial states (None for zeros; give
+    both or neither). Returns (N, T, H) with ``return_sequences`` else (N, H).
+    The layer's tanh is :func:`dlbook.recurrent.tanh_float64`, so that it
+    stays float64 on every backend.
+    """
+    x = _check_array("x", x, 3)
+    W_x, W_h, b = _check_weights(W_x, W_h, b, x.shape[2])
+    if not isinstance(return_sequences, bool):
+        raise TypeError(f"return_sequences must be a bool, got {type(return_sequences).__name__}")
+    if (h0 is None) != (c0 is None):
+        raise ValueError("h0 and c0 must be given together, or both left None")
+    hidden = W_h.shape[0]
+    keras = _keras()
+    layer = keras.layers.LSTM(hidden, activation=tanh_float64, return_sequences=return_sequences,
+                              dtype="float64")
+    layer.build(x.shape)
+    layer.set_weights([W_x, W_h, b])
+    state = {} if h0 is None else {"initial_state": [_check_state("h0", h0, x.shape[0], hidden),
+                                                     _check_state("c0", c0, x.shape[0], hidden)]}
+    return np.asarray(keras.ops.convert_to_numpy(layer(x, **state)), dtype=np.float64)
+
+
+def build_memory_classifier(cell: str = "lstm", units: int = 16, steps: int | None = None,
+                            n_features: int = 2, name: str | None = None):
+    """One recurrent layer and a sigmoid unit: the memory task's classifier (uncompiled).
+
+    Input (N, T, n_features) (``steps`` fixes T) -> SimpleRNN(units) or
+    LSTM(units), its last state only -> Dense(1, sigmoid), the probability
+    of label 1. A SimpleRNN of H units on D features has H (D + H + 1)
+    parameters, an LSTM four times as many.
+    """
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
+    units, n_features = _check_int("units", units, 1), _check_int("n_features", n_features, 1)
+    steps = None if steps is None else _check_int("steps", steps, 1)
+    keras = _keras()
+    layer = keras.layers.SimpleRNN if cell == "simple_rnn" else keras.layers.LSTM
+    return keras.Sequential([keras.Input(shape=(steps, n_features)), layer(units, name=cell),
+                             keras.layers.Dense(1, activation="sigmoid", name="output")],
+                            name=name or f"{cell}_memory")
+
+
+def build_stacked_lstm(units=(50, 50), horizon: int = 1, n_features: int = 1, window: int | None = None,
+                       name: str | None = None):
+    """Stacked LSTMs for forecasting: LSTM(50, return_sequences=True) -> LSTM(50) -> Dense(1).
+
+    One LSTM layer per entry of ``units``; all but the last return their
+    whole sequence, so the next layer reads one state per step. Input
+    (N, T, n_features) (``window`` fixes T), output (N, horizon), linear. A
+    layer of H units on D inputs has 4 (D H + H H + H) parameters. Uncompiled.
+    """
+    units = _check_units(units)
+    horizon, n_features = _check_int("horizon", horizon, 1), _check_int("n_features", n_features, 1)
+    window = None if window is None else _check_int("window", window, 1)
+    keras = _keras()
+    layers = [keras.Input(shape=(window, n_features))]
+    layers += [keras.layers.LSTM(h, return_sequences=i < len(units), name=f"lstm_{i}")
+               for i, h in enumerate(units, start=1)]
+    layers.append(keras.layers.Dense(horizon, name="output"))
+    return keras.Sequential(layers, name=name or "stacked_lstm")
+
+
+# ---------------------------------------------------------------------------
+# Helpers and input checks
+
+
+def _gates(z: np.ndarray) -> LSTMGates:
+    z_i, z_f, z_g, z_o = np.split(z, 4, axis=1)
+    return LSTMGates(sigmoid(z_i), sigmoid(z_f), np.tanh(z_g), sigmoid(z_o))
+
+
+def _check_weights(W_x, W_h, b, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    W_x, W_h, b = _check_array("W_x", W_x, 2), _check_array("W_h", W_h, 2), _check_array("b", b, 1)
+    hidden = W_h.shape[0]
+    if W_h.shape != (hidden, 4 * hidden):
+        raise ValueError(f"W_h must have shape (H, 4H), the four gates side by side, got {W_h.shape}")
+    if W_x.shape != (d, 4 * hidden):
+        raise ValueError(f"W_x must have shape (D, 4H) = ({d}, {4 * hidden}), got {W_x.shape}")
+    if b.shape != (4 * hidden,):
+        raise ValueError(f"b must have shape (4H,) = ({4 * hidden},), got {b.shape}")
+    return W_x, W_h, b
+
+
+def _check_state(name: str, value, n: int, hidden: int) -> np.ndarray:
+    state = _check_array(name, value, 2)
+    if state.shape != (n, hidden):
+        raise ValueError(f"{name} must have shape (N, H) = ({n}, {hidden}), got {state.shape}")
+    return state
+
+
+def _check_cache(cache) -> tuple[np.ndarray, ...]:
+    if not isinstance(cache, tuple) or len(cache) != 6:
+        raise ValueError("cache must be the 6-tuple (x, h, c, gates, W_x, W_h) that lstm_forward "
+                         f"returned, got {type(cache).__name__}")
+    x, h, c, gates, W_x, W_h = (_check_array(f"cache.{name}", value, ndim) for name, value, ndim
+                                in zip(LSTMCache._fields, cache, (3, 3, 3, 3, 2, 2), strict=True))
+    n, steps, d = x.shape
+    hidden = W_h.shape[0]
+    if (h.shape != (n, steps + 1, hidden) or c.shape != h.shape or gates.shape != (n, steps, 4 * hidden)
+            or W_x.shape != (d, 4 * hidden) or W_h.shape != (hidden, 4 * hidden)):
+        raise ValueError(f"cache shapes do not fit together: x {x.shape}, h {h.shape}, c {c.shape}, "
+                         f"gates {gates.shape}, W_x {W_x.shape}, W_h {W_h.shape}")
+    return x, h, c, gates, W_x, W_h
+
+
+def _check_upstream(dh, n: int, steps: int, hidden: int) -> np.ndarray:
+    dh = _check_array("dh", dh, None)
+    if dh.shape == (n, hidden):
+        full = np.zeros((n, steps, hidden))
+        full[:, -1] = dh
+        return full
+    if dh.shape != (n, steps, hidden):
+        raise ValueError(f"dh must have shape (N, T, H) = ({n}, {steps}, {hidden}) or, for the last "
+                         f"state only, (N, H) = ({n}, {hidden}); got {dh.shape}")
+    return dh
