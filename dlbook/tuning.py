@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dlbook import validation
 from dlbook.config import quiet_tensorflow
-from dlbook.models import OPTIMIZERS, _check_int, build_classifier
+from dlbook.models import OPTIMIZERS, build_classifier
 
 quiet_tensorflow()
 import keras  # noqa: E402
@@ -93,7 +94,7 @@ def tune_classifier(
     _check_learning_rate_range(learning_rate)
     for name, value in (("max_trials", max_trials), ("epochs", epochs),
                         ("batch_size", batch_size), ("seed", seed)):
-        _check_int(name, value, minimum=0 if name == "seed" else 1)
+        validation.integer(name, value, minimum=0 if name == "seed" else 1)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     input_shape = tuple(int(d) for d in x_train.shape[1:])

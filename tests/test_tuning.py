@@ -110,9 +110,9 @@ def test_rejects_bad_data(data, mutate, error, match):
     ({"learning_rate": (0.1, 0.01)}, ValueError, "learning_rate must satisfy 0 < low < high"),
     ({"learning_rate": (0.0, 0.1)}, ValueError, "learning_rate must satisfy 0 < low < high"),
     ({"learning_rate": ("a", 0.1)}, TypeError, "learning_rate must be a .low, high. tuple"),
-    ({"max_trials": 0}, ValueError, "max_trials must be >= 1, got 0"),
+    ({"max_trials": 0}, ValueError, "max_trials must be an int >= 1, got 0"),
     ({"epochs": 1.0}, TypeError, "epochs must be an int, got float"),
-    ({"seed": -1}, ValueError, "seed must be >= 0, got -1"),
+    ({"seed": -1}, ValueError, "seed must be an int >= 0, got -1"),
     ({"optimizer": "rmsprop"}, ValueError, "optimizer must be one of"),
 ])
 def test_rejects_bad_settings(data, kwargs, error, match):
