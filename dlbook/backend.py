@@ -20,6 +20,12 @@ def name() -> str:
     return keras.backend.backend()
 
 
+def accelerator() -> str | None:
+    """The accelerator the active backend computes on (``"gpu"``, ``"tpu"``, ...), ``None`` on the CPU."""
+    return {"tensorflow": _tensorflow_accelerator, "jax": _jax_accelerator,
+            "torch": _torch_accelerator}.get(name(), _no_accelerator)()
+
+
 def enable_determinism() -> None:
     """Ask the active backend for deterministic kernels (same numbers every run)."""
     {"tensorflow": _tensorflow_determinism, "jax": _no_op, "torch": _torch_determinism}.get(
@@ -87,6 +93,32 @@ def _scalar(value):
         got = f"shape {tuple(shape)}" if shape is not None else type(value).__name__
         raise ValueError(f"loss must return a scalar tensor, got {got}")
     return value
+
+
+def _tensorflow_accelerator():
+    import tensorflow as tf
+
+    return "gpu" if tf.config.list_physical_devices("GPU") else None
+
+
+def _jax_accelerator():
+    import jax
+
+    platform = jax.default_backend()
+    return None if platform == "cpu" else platform
+
+
+def _torch_accelerator():
+    import torch
+
+    if torch.cuda.is_available():
+        return "gpu"
+    return "mps" if torch.backends.mps.is_available() else None
+
+
+def _no_accelerator():
+    """Keras' numpy and openvino backends compute on the CPU here."""
+    return None
 
 
 def _tensorflow_determinism():

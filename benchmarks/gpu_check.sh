@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# The GPU check of issue 5, item 8: dlbook's Keras code under KERAS_BACKEND=jax on a lent GPU
+# machine, and the chapter CNN's training throughput there against a plain PyTorch loop.
+#
+# The GPU machine has JAX, PyTorch and pytest but no Keras and no network, so Keras and the two
+# needs of it that the machine lacks (namex, optree) travel as wheels in .whl/ (README of the
+# device tool). Here, once, in the repository root (the versions are the .venv's):
+#
+#     bash benchmarks/gpu_check.sh --fetch-wheels
+#
+# (adds /.whl/ to .git/info/exclude and downloads about 2 MB of wheels for CPython 3.12,
+# manylinux x86-64). Then one call of the device tool, from the repository root:
+#
+#     run(command="bash benchmarks/gpu_check.sh", carry=[".whl"], timeout_s=420)
+#
+# Each phase has its own time limit (170 + 80 + 60 + 70 s, plus about 20 s of set-up), so the
+# whole ends inside 420 s: with the machine's start, about 9 of the 15 minutes of device time.
+# To rerun one phase only, warm: PHASES=2 bash benchmarks/gpu_check.sh (timeout_s=200). Call
+# give_back afterwards unless rerunning at once. What it prints also lands in $OUT: check.log
+# (everything), throughput.txt and throughput.json (the benchmark), builders.txt (the smoke fits).
+#
+# Phases, most important first: (1) environment; (2) benchmarks/gpu_throughput.py at batch 512
+# and 128; (3) tests/test_training.py (on a GPU its accelerator test checks that the compiled loop
+# is the chapters' default there and matches model.fit); (4) a smoke fit through
+# dlbook.training.fit of every dlbook build* function callable without arguments; (5) the
+# chapter 10-15 test files that exist (not the slow ones), under JAX on the GPU.
+#
+# Locally it runs too (CPU, to test the script):
+#     PYTHON=.venv/bin/python QUICK=1 DLBOOK_FAST_FIT=1 bash benchmarks/gpu_check.sh
+# (QUICK=1 shrinks the benchmark to batch 128 on 512 images; DLBOOK_FAST_FIT=1 forces the compiled
+# loop on the CPU; output in /tmp/gpu_check_out).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+if [ "${1:-}" = "--fetch-wheels" ]; then
+    PY=${PYTHON:-.venv/bin/python}
+    grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo '/.whl/' >> .git/info/exclude
+    mkdir -p .whl
+    for package in keras namex optree; do
+        version=$("$PY" -c "import importlib.metadata as m; print(m.version('$package'))") || exit 1
+        python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+            --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
+            --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+            -d .whl "$package==$version" || exit 1
+    done
+    ls -l .whl
+    exit 0
+fi
+
+OUT=${OUT:-/tmp/gpu_check_out}
+mkdir -p "$OUT"
+PY=${PYTHON:-python3}
+if compgen -G ".whl/*.whl" > /dev/null; then
+    "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
+        .whl/*.whl || exit 1
+    export PYTHONPATH=/tmp/site:$PWD
+else
+    export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+fi
+export KERAS_BACKEND=jax PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false MPLBACKEND=Agg
+PHASES=${PHASES:-12345}
+
+phase() {  # phase N TITLE: print the title, and succeed if phase N is to run
+    case "$PHASES" in
+        *"$1"*) echo; echo "=== $1. $2 ($(date +%T))" ;;
+        *) return 1 ;;
+    esac
+}
+
+BUILDERS_SCRIPT=$(mktemp /tmp/dlbook_builders_XXXX.py)
+cat > "$BUILDERS_SCRIPT" <<'PYTHON'
+import importlib, inspect, pkgutil, time
+import numpy as np
+import keras
+import dlbook
+from dlbook import backend, training
+
+expected = "compiled_jax" if backend.accelerator() or training.fast_fit_setting() else "model.fit"
+failed = 0
+for info in pkgutil.iter_modules(dlbook.__path__):
+    if info.ispkg or info.name in ("cli", "__main__"):
+        continue
+    try:
+        module = importlib.import_module(f"dlbook.{info.name}")
+    except ImportError as error:  # a package the GPU machine lacks (keras_tuner, ...)
+        print(f"{info.name:<16} skipped: {error}")
+        continue
+    for name, builder in inspect.getmembers(module, inspect.isfunction):
+        label = f"{info.name}.{name}"
+        if not name.startswith("build") or builder.__module__ != module.__name__:
+            continue
+        needed = [p.name for p in inspect.signature(builder).parameters.values()
+                  if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        if needed:
+            print(f"{label:<40} skipped: needs {needed}")
+            continue
+        started = time.perf_counter()
+        try:
+            keras.utils.set_random_seed(0)
+            model = builder()
+            if not isinstance(model, keras.Model) or len(model.inputs) != 1 or len(model.outputs) != 1:
+                print(f"{label:<40} skipped: not a one-input, one-output keras.Model")
+                continue
+            rng = np.random.default_rng(0)
+            # a free (None) dimension, such as a sequence length, gets 12
+            shape = (16, *(12 if d is None else d for d in model.inputs[0].shape[1:]))
+            if "int" in str(model.inputs[0].dtype):
+                x = rng.integers(0, 10, size=shape)
+            else:
+                x = rng.random(shape, dtype=np.float32)
+            y = rng.random((16, *(12 if d is None else d for d in model.outputs[0].shape[1:])),
+                           dtype=np.float32)
+            model.compile(keras.optimizers.Adam(1e-3), "mse")
+            history = training.fit(model, x, y, epochs=2, batch_size=8)
+            loss = history.history["loss"]
+            ok = history.training_path == expected and bool(np.all(np.isfinite(loss)))
+            failed += not ok
+            print(f"{label:<40} {'ok' if ok else 'FAILED'}: {history.training_path}, "
+                  f"loss {loss[0]:.4g} -> {loss[-1]:.4g}, {model.count_params():,} parameters, "
+                  f"{time.perf_counter() - started:.1f}s {history.fallback_reason or ''}", flush=True)
+        except Exception as error:  # report it and go on to the next builder
+            failed += 1
+            print(f"{label:<40} FAILED: {type(error).__name__}: {str(error)[:300]}", flush=True)
+print(f"builders failed: {failed}")
+raise SystemExit(1 if failed else 0)
+PYTHON
+
+main() {
+    local status=0
+    phase 1 "environment"
+    nvidia-smi -L 2>/dev/null || echo "no nvidia-smi"
+    "$PY" -c "
+import jax, keras, numpy
+from dlbook import backend
+print(f'jax {jax.__version__} on {jax.devices()}, keras {keras.__version__} ({backend.name()}), '
+      f'numpy {numpy.__version__}, accelerator {backend.accelerator()}')" || return 1
+
+    if phase 2 "throughput: dlbook.training.fit against a plain PyTorch loop"; then
+        local quick=()
+        [ -n "${QUICK:-}" ] && quick=(--quick --batch-sizes 128)
+        timeout 170 "$PY" benchmarks/gpu_throughput.py ${quick[@]+"${quick[@]}"} --json "$OUT/throughput.json" \
+            | tee "$OUT/throughput.txt" || status=1
+    fi
+
+    if phase 3 "tests/test_training.py"; then
+        timeout 80 "$PY" -m pytest -q -p no:cacheprovider tests/test_training.py || status=1
+    fi
+
+    if phase 4 "smoke fit of every dlbook builder that needs no arguments"; then
+        timeout 60 "$PY" "$BUILDERS_SCRIPT" | tee "$OUT/builders.txt" || status=1
+    fi
+
+    if phase 5 "the chapter 10-15 test files that exist, under JAX on the GPU"; then
+        local tests=() pattern file
+        for pattern in convolution cnn resnet unet segmentation rnn lstm recurrent sequences autoencoder \
+                       gan generative transfer; do
+            for file in tests/test_"$pattern"*.py; do
+                [ -e "$file" ] && tests+=("$file")
+            done
+        done
+        if [ ${#tests[@]} -gt 0 ]; then
+            echo "${tests[*]}"
+            local parallel=()  # pytest-xdist, where installed (the GPU machine has it): 4 workers
+            "$PY" -c "import xdist" 2>/dev/null && parallel=(-n 4)
+            timeout 70 "$PY" -m pytest -q --tb=line -p no:cacheprovider -m "not slow" \
+                ${parallel[@]+"${parallel[@]}"} "${tests[@]}" || status=1
+        else
+            echo "none found"
+        fi
+    fi
+    echo
+    echo "=== done: status $status ($(date +%T))"
+    return $status
+}
+
+main 2>&1 | tee "$OUT/check.log"
+exit "${PIPESTATUS[0]}"

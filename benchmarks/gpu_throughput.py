@@ -1,0 +1,299 @@
+"""Training throughput of the chapter-10 MNIST CNN: dlbook's training path against a plain PyTorch loop.
+
+    KERAS_BACKEND=jax python3 benchmarks/gpu_throughput.py              # on a GPU machine
+    KERAS_BACKEND=jax .venv/bin/python benchmarks/gpu_throughput.py --quick   # tests the script on a CPU
+
+Prints numbers; never a pass/fail test. For each batch size (512 and 128 by
+default), in the same process and on the same synthetic data (MNIST-shaped,
+seeded, 60,000 images; the values do not change the arithmetic):
+
+* ``dlbook``: :func:`dlbook.training.fit` on ``dlbook.cnn.build_mnist_cnn()``
+  compiled with Adam and sparse categorical cross-entropy, no metrics. Under
+  JAX it is called with ``fast=True`` (on a GPU that is what the chapters get
+  anyway; on the CPU it forces the compiled loop so that it is measured).
+  The history's ``training_path`` is printed beside it.
+* ``torch``: a plain eager PyTorch loop on ``torch.nn`` layers built to
+  match the Keras model layer by layer (same parameter count, checked), the
+  data already on the device, a fresh ``torch.randperm`` each epoch, the same
+  batches including the last partial one, Adam, ``CrossEntropyLoss`` on the
+  logits (the Keras model's softmax folded into the loss). PyTorch's
+  defaults (TF32 convolutions, FP32 matrix products, no cuDNN autotuning);
+  ``torch-tuned`` repeats it with TF32 everywhere and
+  ``cudnn.benchmark = True``.
+* ``model.fit`` (``--model-fit-steps``, default 100): Keras' own loop on
+  the NumPy arrays, for scale.
+
+Each is warmed up first (one epoch: it compiles), then timed over
+``--epochs`` epochs; ``img/s`` is images trained per second of wall-clock
+time, device synchronized. ``TFLOP/s`` is img/s times the model's training
+FLOPs per image: the forward pass counted analytically from the Conv2D and
+Dense layers (2 FLOPs per multiply-add; biases, activations, pooling and
+the loss ignored), times 3 for forward plus backward. Without PyTorch the
+torch lines say so and the rest still runs. ``--json PATH`` also writes the
+results as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+
+LEARNING_RATE = 1e-3
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[512, 128])
+    parser.add_argument("--images", type=int, default=60_000, help="training images per epoch")
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs (after one warm-up epoch)")
+    parser.add_argument("--model-fit-steps", type=int, default=100,
+                        help="steps of plain model.fit to time, for scale (0: skip)")
+    parser.add_argument("--unroll", type=int, default=None,
+                        help="steps per scan iteration on a GPU (dlbook.training.ACCELERATOR_UNROLL)")
+    parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch loops")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes to test the script on a CPU: 512 images, 1 epoch, 4 model.fit steps")
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.images, args.epochs, args.model_fit_steps = 512, 1, min(args.model_fit_steps, 4)
+    for name in ("images", "epochs"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be a positive int, got {getattr(args, name)}")
+    if args.model_fit_steps < 0 or any(b < 1 for b in args.batch_sizes):
+        parser.error("--model-fit-steps must be >= 0 and every batch size positive")
+    if args.unroll is not None and args.unroll < 1:
+        parser.error(f"--unroll must be a positive int, got {args.unroll}")
+    return args
+
+
+def synthetic_mnist(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(n, 28, 28, 1)`` float32 images in [0, 1) and ``(n,)`` int labels 0..9."""
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, size=n)
+
+
+def forward_flops(model) -> int:
+    """FLOPs of one image's forward pass through ``model``'s Conv2D and Dense layers.
+
+    Conv2D: 2 k_h k_w C_in C_out H_out W_out; Dense: 2 n_in n_out.
+    """
+    import keras
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            k_h, k_w, c_in, c_out = layer.kernel.shape
+            _, h_out, w_out, _ = layer.output.shape
+            total += 2 * k_h * k_w * c_in * c_out * h_out * w_out
+        elif isinstance(layer, keras.layers.Dense):
+            n_in, n_out = layer.kernel.shape
+            total += 2 * n_in * n_out
+    return int(total)
+
+
+def compiled_cnn():
+    import keras
+
+    from dlbook.cnn import build_mnist_cnn
+
+    keras.utils.set_random_seed(0)
+    model = build_mnist_cnn()
+    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def time_dlbook(x, y, batch_size: int, epochs: int) -> dict:
+    """dlbook.training.fit: one warm-up epoch, then ``epochs`` timed."""
+    from dlbook import backend, training
+
+    model = compiled_cnn()
+    fast = True if backend.name() == "jax" else None
+    training.fit(model, x, y, epochs=1, batch_size=batch_size, fast=fast)
+    started = time.perf_counter()
+    history = training.fit(model, x, y, epochs=epochs, batch_size=batch_size, fast=fast)
+    seconds = time.perf_counter() - started  # the history's losses are floats: the device has finished
+    return {"img_s": epochs * len(x) / seconds, "seconds": seconds, "path": history.training_path,
+            "final_loss": history.history["loss"][-1]}
+
+
+def time_model_fit(x, y, batch_size: int, steps: int) -> dict:
+    """Plain ``model.fit`` over ``steps`` batches (after a warm-up epoch over the same batches)."""
+    model = compiled_cnn()
+    n = min(len(x), steps * batch_size)
+    model.fit(x[:n], y[:n], epochs=1, batch_size=batch_size, verbose=0)
+    started = time.perf_counter()
+    history = model.fit(x[:n], y[:n], epochs=1, batch_size=batch_size, verbose=0)
+    seconds = time.perf_counter() - started
+    return {"img_s": n / seconds, "seconds": seconds, "path": "model.fit",
+            "final_loss": float(history.history["loss"][-1])}
+
+
+def torch_twin(model, torch):
+    """``torch.nn.Sequential`` layer for layer like the Keras ``model`` (NCHW, softmax left to the loss)."""
+    import keras
+
+    nn = torch.nn
+    activations = {"relu": nn.ReLU, "linear": None}
+    layers = []
+    last = model.layers[-1]
+    for layer in model.layers:
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+            if isinstance(layer, keras.layers.Conv2D):
+                k_h, k_w, c_in, c_out = layer.kernel.shape
+                mapped = layer.padding == "valid" or layer.padding == "same" and layer.strides == (1, 1)
+                if not mapped:
+                    raise ValueError(f"{layer.name}: padding {layer.padding!r} with strides {layer.strides} "
+                                     "is not mapped")
+                layers.append(nn.Conv2d(c_in, c_out, (k_h, k_w), stride=layer.strides,
+                                        padding="same" if layer.padding == "same" else 0))
+            else:
+                n_in, n_out = layer.kernel.shape
+                layers.append(nn.Linear(n_in, n_out))
+            activation = layer.activation.__name__
+            if layer is last and activation == "softmax":
+                continue  # CrossEntropyLoss applies log-softmax to the logits
+            if activation not in activations:
+                raise ValueError(f"{layer.name}: activation {activation!r} is not mapped")
+            if activations[activation] is not None:
+                layers.append(activations[activation]())
+        elif isinstance(layer, keras.layers.MaxPooling2D):
+            layers.append(nn.MaxPool2d(layer.pool_size, stride=layer.strides))
+        elif isinstance(layer, keras.layers.Flatten):
+            layers.append(nn.Flatten())
+        elif isinstance(layer, keras.layers.Dropout):
+            layers.append(nn.Dropout(layer.rate))
+        else:
+            raise ValueError(f"layer {layer.name} ({type(layer).__name__}) has no PyTorch twin here")
+    return nn.Sequential(*layers)
+
+
+def time_torch(torch, model, x, y, batch_size: int, epochs: int, device: str, tuned: bool) -> dict:
+    """A plain eager PyTorch training loop, data resident on ``device``."""
+    torch.backends.cudnn.benchmark = tuned
+    torch.backends.cuda.matmul.allow_tf32 = tuned
+    torch.backends.cudnn.allow_tf32 = True  # PyTorch's default for convolutions
+    torch.manual_seed(0)
+    net = torch_twin(model, torch).to(device)
+    n_torch = sum(p.numel() for p in net.parameters())
+    if n_torch != model.count_params():
+        raise ValueError(f"the PyTorch twin has {n_torch} parameters, the Keras model {model.count_params()}")
+    optimizer = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    images = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))).to(device)
+    labels = torch.from_numpy(y).long().to(device)
+    n = len(images)
+
+    def epoch():
+        order = torch.randperm(n, device=device)
+        for start in range(0, n, batch_size):
+            rows = order[start:start + batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(net(images[rows]), labels[rows])
+            loss.backward()
+            optimizer.step()
+        return loss
+
+    def synchronize():
+        if device == "cuda":
+            torch.cuda.synchronize()
+
+    net.train()
+    epoch()
+    synchronize()
+    started = time.perf_counter()
+    for _ in range(epochs):
+        loss = epoch()
+    synchronize()
+    seconds = time.perf_counter() - started
+    return {"img_s": epochs * n / seconds, "seconds": seconds, "path": "torch eager",
+            "final_loss": float(loss.detach()), "params": n_torch}
+
+
+def import_torch():
+    """``(torch, device, None)``, or ``(None, None, why)`` when PyTorch cannot be used."""
+    try:
+        import torch
+    except ImportError as error:
+        return None, None, f"PyTorch is not installed here ({error})"
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch, device, None
+
+
+def environment(torch, device) -> dict:
+    import keras
+
+    from dlbook import backend
+
+    info = {"python": platform.python_version(), "keras": keras.__version__,
+            "keras_backend": backend.name(), "accelerator": backend.accelerator()}
+    if backend.name() == "jax":
+        import jax
+
+        info.update(jax=jax.__version__, jax_device=str(jax.devices()[0]),
+                    jax_default_matmul_precision=str(jax.config.jax_default_matmul_precision))
+    if torch is not None:
+        info.update(torch=torch.__version__, torch_device=device)
+        if device == "cuda":
+            info["torch_gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from dlbook import backend, training  # after KERAS_BACKEND is set
+
+    if args.unroll is not None:
+        training.ACCELERATOR_UNROLL = args.unroll
+    x, y = synthetic_mnist(args.images)
+    torch, device, torch_missing = (None, None, "--no-torch") if args.no_torch else import_torch()
+    info = environment(torch, device)
+    model = compiled_cnn()
+    flops = 3 * forward_flops(model)
+    print("environment: " + ", ".join(f"{k}={v}" for k, v in info.items()))
+    print(f"model: {model.name}, {model.count_params():,} parameters, "
+          f"{flops / 3 / 1e6:.2f} MFLOP forward, {flops / 1e6:.2f} MFLOP per training image (x3)")
+    print(f"data: {args.images:,} synthetic images, {args.epochs} timed epoch(s) after 1 warm-up; "
+          f"scan unroll on an accelerator: {training.ACCELERATOR_UNROLL}")
+    if backend.name() != "jax":
+        print(f"note: KERAS_BACKEND is {backend.name()!r}: dlbook's path is model.fit here")
+    if torch_missing:
+        print(f"torch: skipped -- {torch_missing}")
+    results = {"environment": info, "flops_per_training_image": flops, "images": args.images,
+               "epochs": args.epochs, "torch_missing": torch_missing, "runs": []}
+
+    header = f"{'batch':>5}  {'loop':<12} {'path':<13} {'img/s':>11} {'TFLOP/s':>8} {'vs torch':>9}  loss"
+    print(header)
+    for batch_size in args.batch_sizes:
+        rows = [("dlbook", time_dlbook(x, y, batch_size, args.epochs))]
+        if torch is not None:
+            for name, tuned in (("torch", False), ("torch-tuned", True)):
+                rows.append((name, time_torch(torch, model, x, y, batch_size, args.epochs, device, tuned)))
+        if args.model_fit_steps:
+            rows.append(("model.fit", time_model_fit(x, y, batch_size, args.model_fit_steps)))
+        reference = dict(rows).get("torch")
+        for name, row in rows:
+            row.update(batch_size=batch_size, loop=name, tflop_s=row["img_s"] * flops / 1e12)
+            if reference is not None:
+                row["ratio_vs_torch"] = row["img_s"] / reference["img_s"]
+            ratio = f"{row['ratio_vs_torch']:.2f}x" if "ratio_vs_torch" in row else "n/a"
+            print(f"{batch_size:>5}  {name:<12} {row['path']:<13} {row['img_s']:>11,.0f} "
+                  f"{row['tflop_s']:>8.3f} {ratio:>9}  {row['final_loss']:.4f}", flush=True)
+            results["runs"].append(row)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(results, handle, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
