@@ -42,6 +42,7 @@ from dlbook.gradcheck import numerical_gradient, relative_error
 from dlbook.recurrent import (
     _check_array,
     _check_int,
+    _check_state,
     _check_units,
     _keras,
     random_orthogonal,
@@ -380,13 +381,6 @@ def _check_weights(W_x, W_h, b, d: int) -> tuple[np.ndarray, np.ndarray, np.ndar
     if b.shape != (4 * hidden,):
         raise ValueError(f"b must have shape (4H,) = ({4 * hidden},), got {b.shape}")
     return W_x, W_h, b
-
-
-def _check_state(name: str, value, n: int, hidden: int) -> np.ndarray:
-    state = _check_array(name, value, 2)
-    if state.shape != (n, hidden):
-        raise ValueError(f"{name} must have shape (N, H) = ({n}, {hidden}), got {state.shape}")
-    return state
 
 
 def _check_cache(cache) -> tuple[np.ndarray, ...]:
