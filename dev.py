@@ -74,14 +74,14 @@ def build_book(clean: bool, env: dict) -> None:
     """jupyter-book with warnings as errors; executed outputs are cached.
 
     The cache keys on a chapter's code cells only, so it is dropped whenever
-    the dlbook package, the profile or the Keras backend changes: a chapter's
-    numbers depend on all three.
+    the dlbook package, the profile, the Keras backend or the training path
+    (``DLBOOK_FAST_FIT``) changes: a chapter's numbers depend on all four.
     """
     if clean and BUILD.exists():
         shutil.rmtree(BUILD)
     stamp = BUILD / ".dlbook-sources"
     sources = " ".join([digest(ROOT / "dlbook"), env.get("DLBOOK_PROFILE", "quick"),
-                        env.get("KERAS_BACKEND", "tensorflow")])
+                        env.get("KERAS_BACKEND", "tensorflow"), env.get("DLBOOK_FAST_FIT", "auto")])
     if not stamp.exists() or stamp.read_text() != sources:
         shutil.rmtree(BUILD / ".jupyter_cache", ignore_errors=True)
         BUILD.mkdir(exist_ok=True)

@@ -38,9 +38,11 @@ The Keras layer (Keras is imported only when one of these is called):
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
+
+from dlbook import lazy, validation
 
 CODE_LAYER = "code"  # the name of the bottleneck layer in every builder
 
@@ -63,35 +65,6 @@ def _as_matrix(name: str, value, min_rows: int = 1) -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite; found NaN or inf")
     return array
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_nonnegative(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-def _check_shape(name: str, value) -> tuple[int, ...]:
-    """An input shape: a positive int or a non-empty tuple of them."""
-    shape = (value,) if isinstance(value, Integral) and not isinstance(value, bool) else value
-    try:
-        shape = tuple(shape)
-    except TypeError:
-        raise TypeError(f"{name} must be a positive int or a tuple of them, "
-                        f"got {type(value).__name__}") from None
-    if not shape or any(isinstance(d, bool) or not isinstance(d, Integral) or d < 1 for d in shape):
-        raise ValueError(f"{name} must be a positive int or a tuple of them, got {value!r}")
-    return tuple(int(d) for d in shape)
 
 
 def _check_units(name: str, value, allow_empty: bool = True) -> list[int]:
@@ -122,7 +95,7 @@ def pca_components(x, k: int) -> np.ndarray:
     Needs 1 <= k <= min(N, D).
     """
     x = _as_matrix("x", x, min_rows=2)
-    k = _check_int("k", k, 1)
+    k = validation.integer("k", k, 1)
     if k > min(x.shape):
         raise ValueError(f"k must be at most min(N, D) = {min(x.shape)} for x of shape {x.shape}, "
                          f"got {k}")
@@ -230,7 +203,7 @@ def add_gaussian_noise(x, std: float, rng: np.random.Generator) -> np.ndarray:
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.number):
         raise TypeError(f"x must be a numeric array, got dtype {x.dtype}")
-    std = _check_nonnegative("std", std)
+    std = validation.number("std", std, 0)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
                         f"got {type(rng).__name__}")
@@ -239,15 +212,6 @@ def add_gaussian_noise(x, std: float, rng: np.random.Generator) -> np.ndarray:
 
 # ---------------------------------------------------------------------------
 # Keras: the builders
-
-
-def _keras():
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-
-    return keras
 
 
 def build_dense_autoencoder(input_shape, hidden, code_size: int, activation: str | None = "relu",
@@ -267,13 +231,12 @@ def build_dense_autoencoder(input_shape, hidden, code_size: int, activation: str
     ``output_activation="sigmoid"`` suits inputs in [0, 1]; ``None`` gives a
     linear output for centred or standardized data.
     """
-    keras = _keras()
-    shape = _check_shape("input_shape", input_shape)
+    keras = lazy.keras()
+    shape = validation.shape("input_shape", input_shape)
     hidden = _check_units("hidden", hidden)
-    code_size = _check_int("code_size", code_size, 1)
-    if not isinstance(use_bias, bool):
-        raise TypeError(f"use_bias must be a bool, got {type(use_bias).__name__}")
-    noise_std = _check_nonnegative("noise_std", noise_std)
+    code_size = validation.integer("code_size", code_size, 1)
+    validation.boolean("use_bias", use_bias)
+    noise_std = validation.number("noise_std", noise_std, 0)
     n_features = int(np.prod(shape))
 
     encoder_layers = [keras.Input(shape=shape)]
@@ -306,8 +269,8 @@ def build_linear_autoencoder(n_features: int, code_size: int, name: str = "linea
     mean squared error on centred data, span(W_d^T) becomes the top-k
     principal subspace of the data.
     """
-    n_features = _check_int("n_features", n_features, 1)
-    code_size = _check_int("code_size", code_size, 1)
+    n_features = validation.integer("n_features", n_features, 1)
+    code_size = validation.integer("code_size", code_size, 1)
     if code_size > n_features:
         raise ValueError(f"code_size must be at most n_features = {n_features} (a bottleneck), "
                          f"got {code_size}")
@@ -335,15 +298,15 @@ def build_conv_autoencoder(input_shape, filters=(16, 32), code_size: int | None 
     feature map (h, w, filters[-1]) with h = H / 2^len(filters); with it, a
     dense bottleneck of ``code_size`` values.
     """
-    keras = _keras()
-    shape = _check_shape("input_shape", input_shape)
+    keras = lazy.keras()
+    shape = validation.shape("input_shape", input_shape)
     if len(shape) not in (2, 3):
         raise ValueError(f"input_shape must be (H, W) or (H, W, C), got {input_shape!r}")
     filters = _check_units("filters", filters, allow_empty=False)
     if code_size is not None:
-        code_size = _check_int("code_size", code_size, 1)
-    kernel_size = _check_int("kernel_size", kernel_size, 1)
-    noise_std = _check_nonnegative("noise_std", noise_std)
+        code_size = validation.integer("code_size", code_size, 1)
+    kernel_size = validation.integer("kernel_size", kernel_size, 1)
+    noise_std = validation.number("noise_std", noise_std, 0)
     factor = 2 ** len(filters)
     if shape[0] % factor or shape[1] % factor:
         raise ValueError(f"input_shape height and width must be divisible by 2^len(filters) = "
@@ -386,10 +349,10 @@ def predict(model, x, batch_size: int = 256) -> np.ndarray:
     A direct call: unlike ``model.predict`` it compiles nothing, so it can be
     used for many models, or after every epoch, without retracing a graph.
     """
-    keras = _keras()
+    keras = lazy.keras()
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    batch_size = _check_int("batch_size", batch_size, 1)
+    batch_size = validation.integer("batch_size", batch_size, 1)
     x = np.asarray(x)
     if x.ndim < 1 or len(x) == 0:
         raise ValueError(f"x must be a non-empty batch (N, ...), got shape {x.shape}")
@@ -441,7 +404,7 @@ def linear_autoencoder_bases(model) -> tuple[np.ndarray, np.ndarray]:
     :func:`principal_angles`. ``model`` is what :func:`build_linear_autoencoder`
     returns (or any dense autoencoder without hidden layers).
     """
-    keras = _keras()
+    keras = lazy.keras()
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dlbook import validation
 from dlbook.config import quiet_tensorflow
 
 quiet_tensorflow()
@@ -22,8 +23,7 @@ class ValTrainRatioCallback(keras.callbacks.Callback):
 
     def __init__(self, verbose: bool = True, digits: int = 2):
         super().__init__()
-        if not isinstance(verbose, bool):
-            raise TypeError(f"verbose must be a bool, got {type(verbose).__name__}")
+        validation.boolean("verbose", verbose)
         if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 10:
             raise ValueError(f"digits must be an int in [0, 10], got {digits!r}")
         self.verbose = verbose

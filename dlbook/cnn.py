@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dlbook import validation
 from dlbook.config import quiet_tensorflow
 
 quiet_tensorflow()
@@ -25,15 +26,6 @@ import keras  # noqa: E402
 
 MNIST_SHAPE = (28, 28, 1)
 SMALL_CNN_SHAPE = (128, 128, 3)  # the colour images of the notes' five-class example
-
-
-def _check_shape(name: str, shape, rank: int) -> tuple[int, ...]:
-    if not isinstance(shape, Sequence) or isinstance(shape, str):
-        raise TypeError(f"{name} must be a tuple of {rank} positive ints, got {type(shape).__name__}")
-    shape = tuple(shape)
-    if len(shape) != rank or any(not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in shape):
-        raise ValueError(f"{name} must be a tuple of {rank} positive ints, got {shape!r}")
-    return shape
 
 
 def _check_classes(n_classes) -> None:
@@ -50,7 +42,7 @@ def build_mnist_cnn(input_shape: Sequence[int] = MNIST_SHAPE, n_classes: int = 1
     -> Flatten -> Dropout(0.25) -> Dense(128, ReLU) -> Dropout(0.5) -> Dense(n_classes, softmax),
     He-normal initialisation. Input ``(N, 28, 28, 1)``, output ``(N, n_classes)`` probabilities.
     """
-    shape = _check_shape("input_shape", input_shape, 3)
+    shape = validation.shape("input_shape", input_shape, 3)
     _check_classes(n_classes)
     return keras.Sequential(
         [
@@ -79,7 +71,7 @@ def build_small_cnn(input_shape: Sequence[int] = SMALL_CNN_SHAPE, n_classes: int
     Input ``(N, 128, 128, 3)``: 126x126x32 after the first convolution, 63x63x32
     after pooling, 63x63x64, then 31x31x64; output ``(N, n_classes)`` probabilities.
     """
-    shape = _check_shape("input_shape", input_shape, 3)
+    shape = validation.shape("input_shape", input_shape, 3)
     _check_classes(n_classes)
     return keras.Sequential(
         [

@@ -446,7 +446,7 @@ def gradient_check(layer: str = "conv", seed: int = 0, stride=1, padding: str = 
     """
     validation.choice("layer", layer, LAYERS)
     rng = np.random.default_rng(validation.integer("seed", seed, 0))
-    x = rng.normal(size=_check_shape("x_shape", x_shape))
+    x = rng.normal(size=validation.shape("x_shape", x_shape, 4))
     if layer == "conv":
         kh, kw = _pair("kernel", kernel)
         w = rng.normal(size=(kh, kw, x.shape[3], validation.integer("n_filters", n_filters, 1)))
@@ -484,12 +484,6 @@ def _pair(name: str, value) -> tuple[int, int]:
         return validation.integer(name, value[0], 1), validation.integer(name, value[1], 1)
     k = validation.integer(name, value, 1)
     return k, k
-
-
-def _check_shape(name: str, shape) -> tuple[int, ...]:
-    if not isinstance(shape, (tuple, list)) or len(shape) != 4:
-        raise ValueError(f"{name} must be a shape (N, H, W, C), got {shape!r}")
-    return tuple(validation.integer(name, d, 1) for d in shape)
 
 
 def _check_images(name: str, value) -> np.ndarray:

@@ -46,6 +46,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from dlbook import lazy, validation
 from dlbook.autoencoders import predict
 
 KINDS = ("non_saturating", "minimax")
@@ -76,26 +77,6 @@ def _check_kind(kind) -> str:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     return kind
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_shape(name: str, value) -> tuple[int, ...]:
-    shape = (value,) if isinstance(value, Integral) and not isinstance(value, bool) else value
-    try:
-        shape = tuple(shape)
-    except TypeError:
-        raise TypeError(f"{name} must be a positive int or a tuple of them, "
-                        f"got {type(value).__name__}") from None
-    if not shape or any(isinstance(d, bool) or not isinstance(d, Integral) or d < 1 for d in shape):
-        raise ValueError(f"{name} must be a positive int or a tuple of them, got {value!r}")
-    return tuple(int(d) for d in shape)
 
 
 def _check_units(name: str, value) -> list[int]:
@@ -227,7 +208,7 @@ def label_entropy(labels, n_classes: int) -> float:
     equally frequent. Applied to the classes a classifier assigns to generated
     samples, it measures how many modes (digits) a generator covers.
     """
-    n_classes = _check_int("n_classes", n_classes, 1)
+    n_classes = validation.integer("n_classes", n_classes, 1)
     labels = np.asarray(labels)
     if not np.issubdtype(labels.dtype, np.integer):
         raise TypeError(f"labels must be an integer array, got dtype {labels.dtype}")
@@ -245,15 +226,6 @@ def label_entropy(labels, n_classes: int) -> float:
 # Keras: builders, the GAN model, training and sampling
 
 
-def _keras():
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-
-    return keras
-
-
 def build_generator(latent_dim: int, hidden, output_shape, activation: str = "relu",
                     output_activation: str | None = "sigmoid", name: str = "generator"):
     """A dense generator z (latent_dim,) -> G(z) ``output_shape`` (uncompiled).
@@ -262,10 +234,10 @@ def build_generator(latent_dim: int, hidden, output_shape, activation: str = "re
     Dense(prod(output_shape), output_activation) -> [Reshape(output_shape)].
     ``output_activation="sigmoid"`` makes pixels in [0, 1], like the data.
     """
-    keras = _keras()
-    latent_dim = _check_int("latent_dim", latent_dim, 1)
+    keras = lazy.keras()
+    latent_dim = validation.integer("latent_dim", latent_dim, 1)
     hidden = _check_units("hidden", hidden)
-    shape = _check_shape("output_shape", output_shape)
+    shape = validation.shape("output_shape", output_shape)
     layers = [keras.Input(shape=(latent_dim,))]
     layers += [keras.layers.Dense(u, activation=activation, name=f"hidden_{i}")
                for i, u in enumerate(hidden, 1)]
@@ -285,8 +257,8 @@ def build_discriminator(input_shape, hidden, activation: str = "leaky_relu", dro
     than a sigmoid output followed by a log. ``"leaky_relu"`` (slope 0.2)
     keeps a gradient for the generator where a ReLU would be flat.
     """
-    keras = _keras()
-    shape = _check_shape("input_shape", input_shape)
+    keras = lazy.keras()
+    shape = validation.shape("input_shape", input_shape)
     hidden = _check_units("hidden", hidden)
     if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
         raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
@@ -301,11 +273,9 @@ def build_discriminator(input_shape, hidden, activation: str = "leaky_relu", dro
     return keras.Sequential(layers, name=name)
 
 
-def _make_keras_classes() -> dict:
-    """Define and register the GAN model class (once); it joins this module's namespace."""
-    if all(name in globals() for name in KERAS_CLASSES):
-        return {name: globals()[name] for name in KERAS_CLASSES}
-    keras = _keras()
+def _define_keras_classes() -> dict:
+    """Define and register the GAN model class (lazy.KerasClasses calls this once)."""
+    keras = lazy.keras()
     ops = keras.ops
 
     def bce(targets, logits):
@@ -356,7 +326,7 @@ def _make_keras_classes() -> dict:
                 raise ValueError(f"discriminator must output one logit per example (N, 1), got "
                                  f"{discriminator.output_shape}")
             if seed is not None:
-                seed = _check_int("seed", seed, 0)
+                seed = validation.integer("seed", seed, 0)
             self.generator = generator
             self.discriminator = discriminator
             self.latent_dim = int(generator.input_shape[-1])
@@ -399,21 +369,11 @@ def _make_keras_classes() -> dict:
             return cls(**config)
 
     classes = {"GAN": GAN}
-    for name, cls in classes.items():
-        cls.__module__, cls.__qualname__ = __name__, name
-    globals().update(classes)
     return classes
 
 
-def __getattr__(name: str):
-    """``GAN`` is created the first time it is looked up."""
-    if name in KERAS_CLASSES:
-        return _make_keras_classes()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(KERAS_CLASSES))
+_keras_classes = lazy.KerasClasses(__name__, KERAS_CLASSES, _define_keras_classes)
+__getattr__, __dir__ = _keras_classes.module_getattr, _keras_classes.module_dir
 
 
 def build_gan(generator, discriminator, learning_rate: float = 1e-3, beta_1: float = 0.5,
@@ -426,13 +386,13 @@ def build_gan(generator, discriminator, learning_rate: float = 1e-3, beta_1: flo
     same settings. ``seed`` seeds the noise the model draws (None: from
     ``keras.utils.set_random_seed``).
     """
-    keras = _keras()
+    keras = lazy.keras()
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, Real) or not (
             np.isfinite(learning_rate) and learning_rate > 0):
         raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
     if isinstance(beta_1, bool) or not isinstance(beta_1, Real) or not 0 <= beta_1 < 1:
         raise ValueError(f"beta_1 must be in [0, 1), got {beta_1!r}")
-    gan = _make_keras_classes()["GAN"](generator, discriminator, seed=seed)
+    gan = _keras_classes["GAN"](generator, discriminator, seed=seed)
     gan.compile(optimizer=keras.optimizers.Adam(float(learning_rate), beta_1=float(beta_1)))
     return gan
 
@@ -446,7 +406,7 @@ def train_gan(gan, x, epochs: int, batch_size: int = 32, real_label: float = 1.0
     """
     from dlbook import training
 
-    gan_class = _make_keras_classes()["GAN"]
+    gan_class = _keras_classes["GAN"]
     if not isinstance(gan, gan_class):
         raise TypeError(f"gan must be a dlbook.gan.GAN, got {type(gan).__name__}")
     if isinstance(real_label, bool) or not isinstance(real_label, Real) or not 0 < real_label <= 1:
@@ -465,11 +425,11 @@ def generate(generator, n: int, seed: int = 0, batch_size: int = 256) -> np.ndar
     different points of its training can be compared. The generator is
     called directly (``training=False``) in chunks of ``batch_size``.
     """
-    keras = _keras()
+    keras = lazy.keras()
     if not isinstance(generator, keras.Model):
         raise TypeError(f"generator must be a keras.Model, got {type(generator).__name__}")
-    n = _check_int("n", n, 1)
-    batch_size = _check_int("batch_size", batch_size, 1)
-    z = np.random.default_rng(_check_int("seed", seed, 0)).standard_normal(
+    n = validation.integer("n", n, 1)
+    batch_size = validation.integer("batch_size", batch_size, 1)
+    z = np.random.default_rng(validation.integer("seed", seed, 0)).standard_normal(
         (n, int(generator.input_shape[-1]))).astype(np.float32)
     return predict(generator, z, batch_size)

@@ -82,16 +82,6 @@ INIT_FOR_ACTIVATION = (
 # Input checks
 
 
-def _check_shape(shape) -> tuple[int, ...]:
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
-        shape = (shape,)
-    if not isinstance(shape, (tuple, list)):
-        raise TypeError(f"shape must be a tuple of ints, got {type(shape).__name__}")
-    if any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1 for d in shape):
-        raise ValueError(f"shape must hold positive ints, got {tuple(shape)!r}")
-    return tuple(int(d) for d in shape)
-
-
 # ---------------------------------------------------------------------------
 # Fans and variances
 
@@ -109,9 +99,7 @@ def fans(shape) -> tuple[int, int]:
     >>> fans((3, 3, 16, 32))
     (144, 288)
     """
-    shape = _check_shape(shape)
-    if not shape:
-        raise ValueError("shape must have at least one dimension, got ()")
+    shape = validation.shape("shape", shape)
     if len(shape) == 1:
         return shape[0], shape[0]
     receptive_field = math.prod(shape[:-2])
@@ -151,7 +139,7 @@ def truncated_normal(rng: np.random.Generator, shape, std: float) -> np.ndarray:
     Returns float64.
     """
     validation.generator("rng", rng)
-    shape = _check_shape(shape)
+    shape = validation.shape("shape", shape)
     s = validation.positive("std", std) / TRUNCATED_STD
     x = rng.normal(0.0, s, shape)
     outside = np.abs(x) > 2 * s
@@ -171,7 +159,7 @@ def variance_scaling(rng: np.random.Generator, shape, rule: str = "glorot",
     ``VarianceScaling`` names. Returns a float64 array of ``shape``.
     """
     validation.generator("rng", rng)
-    shape = _check_shape(shape)
+    shape = validation.shape("shape", shape)
     distribution = validation.choice("distribution", distribution, DISTRIBUTIONS)
     sigma2 = variance(rule, *fans(shape))
     if distribution == "truncated_normal":

@@ -37,14 +37,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dlbook import lazy, validation
 from dlbook.activations import sigmoid
 from dlbook.gradcheck import numerical_gradient, relative_error
 from dlbook.recurrent import (
     _check_array,
-    _check_int,
     _check_state,
     _check_units,
-    _keras,
+    _check_upstream,
     random_orthogonal,
     tanh_float64,
 )
@@ -104,10 +104,9 @@ def init_lstm_weights(d: int, h: int, seed: int = 0,
     r = sqrt(6 / (D + 4H)); W_h four random orthogonal (H, H) blocks; b zero
     except the forget gate's block, which is 1 with ``unit_forget_bias``.
     """
-    d, h = _check_int("d", d, 1), _check_int("h", h, 1)
-    if not isinstance(unit_forget_bias, bool):
-        raise TypeError(f"unit_forget_bias must be a bool, got {type(unit_forget_bias).__name__}")
-    rng = np.random.default_rng(_check_int("seed", seed, 0))
+    d, h = validation.integer("d", d, 1), validation.integer("h", h, 1)
+    validation.boolean("unit_forget_bias", unit_forget_bias)
+    rng = np.random.default_rng(validation.integer("seed", seed, 0))
     r = np.sqrt(6 / (d + 4 * h))
     W_x = rng.uniform(-r, r, (d, 4 * h))
     W_h = np.hstack([random_orthogonal(h, rng) for _ in GATES])
@@ -227,11 +226,10 @@ def gradient_check(n: int = 3, steps: int = 4, d: int = 2, h: int = 3, last_only
     :func:`dlbook.recurrent.gradient_check`. Returns
     ``{"dx", "dh0", "dc0", "dW_x", "dW_h", "db"}`` relative errors, below 1e-7 when correct.
     """
-    n, steps = _check_int("n", n, 1), _check_int("steps", steps, 1)
-    d, h = _check_int("d", d, 1), _check_int("h", h, 1)
-    if not isinstance(last_only, bool):
-        raise TypeError(f"last_only must be a bool, got {type(last_only).__name__}")
-    rng = np.random.default_rng(_check_int("seed", seed, 0))
+    n, steps = validation.integer("n", n, 1), validation.integer("steps", steps, 1)
+    d, h = validation.integer("d", d, 1), validation.integer("h", h, 1)
+    validation.boolean("last_only", last_only)
+    rng = np.random.default_rng(validation.integer("seed", seed, 0))
     params = {"dx": rng.normal(size=(n, steps, d)), "dh0": rng.normal(0, 0.5, (n, h)),
               "dc0": rng.normal(0, 0.5, (n, h)), "dW_x": rng.normal(0, 0.6, (d, 4 * h)),
               "dW_h": rng.normal(0, 0.6, (h, 4 * h)), "db": rng.normal(0, 0.5, 4 * h)}
@@ -262,8 +260,8 @@ def marked_value_task(n: int, steps: int, seed: int = 0) -> MemoryTask:
     signs. Chance is 50 %. Returns :class:`MemoryTask` (x (N, T, 2) float32,
     y (N,) float32, delay (N,) int64).
     """
-    n, steps = _check_int("n", n, 1), _check_int("steps", steps, 1)
-    rng = np.random.default_rng(_check_int("seed", seed, 0))
+    n, steps = validation.integer("n", n, 1), validation.integer("steps", steps, 1)
+    rng = np.random.default_rng(validation.integer("seed", seed, 0))
     signs = rng.choice([-1.0, 1.0], size=(n, steps))
     marked = rng.integers(0, steps, n)
     marker = np.zeros((n, steps))
@@ -287,7 +285,7 @@ def accuracy_by_delay(correct, delay, width: int = 5) -> tuple[np.ndarray, np.nd
     if delay.shape != correct.shape or not np.issubdtype(delay.dtype, np.integer) or np.any(delay < 0):
         raise ValueError(f"delay must be ints >= 0 of shape {correct.shape}, got {delay.dtype} "
                          f"{delay.shape}")
-    width = _check_int("width", width, 1)
+    width = validation.integer("width", width, 1)
     bins = delay // width
     kept = np.unique(bins)
     return kept * width, np.array([correct[bins == k].mean() for k in kept])
@@ -307,12 +305,11 @@ def keras_lstm(x, W_x, W_h, b, h0=None, c0=None, return_sequences: bool = True) 
     """
     x = _check_array("x", x, 3)
     W_x, W_h, b = _check_weights(W_x, W_h, b, x.shape[2])
-    if not isinstance(return_sequences, bool):
-        raise TypeError(f"return_sequences must be a bool, got {type(return_sequences).__name__}")
+    validation.boolean("return_sequences", return_sequences)
     if (h0 is None) != (c0 is None):
         raise ValueError("h0 and c0 must be given together, or both left None")
     hidden = W_h.shape[0]
-    keras = _keras()
+    keras = lazy.keras()
     layer = keras.layers.LSTM(hidden, activation=tanh_float64, return_sequences=return_sequences,
                               dtype="float64")
     layer.build(x.shape)
@@ -333,9 +330,9 @@ def build_memory_classifier(cell: str = "lstm", units: int = 16, steps: int | No
     """
     if cell not in CELLS:
         raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
-    units, n_features = _check_int("units", units, 1), _check_int("n_features", n_features, 1)
-    steps = None if steps is None else _check_int("steps", steps, 1)
-    keras = _keras()
+    units, n_features = validation.integer("units", units, 1), validation.integer("n_features", n_features, 1)
+    steps = None if steps is None else validation.integer("steps", steps, 1)
+    keras = lazy.keras()
     layer = keras.layers.SimpleRNN if cell == "simple_rnn" else keras.layers.LSTM
     return keras.Sequential([keras.Input(shape=(steps, n_features)), layer(units, name=cell),
                              keras.layers.Dense(1, activation="sigmoid", name="output")],
@@ -352,9 +349,10 @@ def build_stacked_lstm(units=(50, 50), horizon: int = 1, n_features: int = 1, wi
     layer of H units on D inputs has 4 (D H + H H + H) parameters. Uncompiled.
     """
     units = _check_units(units)
-    horizon, n_features = _check_int("horizon", horizon, 1), _check_int("n_features", n_features, 1)
-    window = None if window is None else _check_int("window", window, 1)
-    keras = _keras()
+    horizon = validation.integer("horizon", horizon, 1)
+    n_features = validation.integer("n_features", n_features, 1)
+    window = None if window is None else validation.integer("window", window, 1)
+    keras = lazy.keras()
     layers = [keras.Input(shape=(window, n_features))]
     layers += [keras.layers.LSTM(h, return_sequences=i < len(units), name=f"lstm_{i}")
                for i, h in enumerate(units, start=1)]
@@ -396,15 +394,3 @@ def _check_cache(cache) -> tuple[np.ndarray, ...]:
         raise ValueError(f"cache shapes do not fit together: x {x.shape}, h {h.shape}, c {c.shape}, "
                          f"gates {gates.shape}, W_x {W_x.shape}, W_h {W_h.shape}")
     return x, h, c, gates, W_x, W_h
-
-
-def _check_upstream(dh, n: int, steps: int, hidden: int) -> np.ndarray:
-    dh = _check_array("dh", dh, None)
-    if dh.shape == (n, hidden):
-        full = np.zeros((n, steps, hidden))
-        full[:, -1] = dh
-        return full
-    if dh.shape != (n, steps, hidden):
-        raise ValueError(f"dh must have shape (N, T, H) = ({n}, {steps}, {hidden}) or, for the last "
-                         f"state only, (N, H) = ({n}, {hidden}); got {dh.shape}")
-    return dh

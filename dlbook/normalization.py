@@ -301,8 +301,7 @@ def keras_normalization(layer: str, x, gamma, beta, dout, training: bool = True,
     dout = _check_batch("dout", dout)
     if dout.shape != x.shape:
         raise ValueError(f"dout must have the shape of x {x.shape}, got {dout.shape}")
-    if not isinstance(training, bool):
-        raise TypeError(f"training must be a bool, got {type(training).__name__}")
+    validation.boolean("training", training)
     moving_mean = np.zeros(d) if moving_mean is None else _check_vector("moving_mean",
                                                                          moving_mean, d)
     moving_var = np.ones(d) if moving_var is None else _check_vector("moving_var", moving_var, d)

@@ -592,8 +592,7 @@ def keras_optimizer(optimizer: str, float64: bool = False, **hyperparameters):
     hyper.pop("form", None)
     if "beta" in hyper:
         hyper["momentum"] = hyper.pop("beta")
-    if not isinstance(float64, bool):
-        raise TypeError(f"float64 must be a bool, got {type(float64).__name__}")
+    validation.boolean("float64", float64)
     quiet_tensorflow()
     import keras
 

@@ -35,11 +35,12 @@ SimpleRNN cell with layer normalization, created and registered as
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
 
+from dlbook import lazy, validation
 from dlbook.gradcheck import numerical_gradient, relative_error
 
 KERAS_LAYERS = ("LayerNormSimpleRNNCell",)
@@ -78,19 +79,19 @@ def init_rnn_weights(d: int, h: int, seed: int = 0,
     ``spectral_radius`` if one is given, so every eigenvalue of W_h has that
     modulus; b is zero.
     """
-    d, h = _check_int("d", d, 1), _check_int("h", h, 1)
-    rng = np.random.default_rng(_check_int("seed", seed, 0))
+    d, h = validation.integer("d", d, 1), validation.integer("h", h, 1)
+    rng = np.random.default_rng(validation.integer("seed", seed, 0))
     r = np.sqrt(6 / (d + h))
     W_x = rng.uniform(-r, r, (d, h))
     W_h = random_orthogonal(h, rng)
     if spectral_radius is not None:
-        W_h = W_h * _check_positive("spectral_radius", spectral_radius)
+        W_h = W_h * validation.positive("spectral_radius", spectral_radius)
     return W_x, W_h, np.zeros(h)
 
 
 def random_orthogonal(h: int, rng: np.random.Generator) -> np.ndarray:
     """A random orthogonal (H, H) matrix Q (Q^T Q = I): the Q of a Gaussian matrix's QR."""
-    h = _check_int("h", h, 1)
+    h = validation.integer("h", h, 1)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     q, r = np.linalg.qr(rng.normal(size=(h, h)))
@@ -216,11 +217,10 @@ def gradient_check(n: int = 3, steps: int = 5, d: int = 2, h: int = 4, last_only
     BPTT must return its gradients. Returns
     ``{"dx", "dh0", "dW_x", "dW_h", "db"}`` relative errors, below 1e-7 when correct.
     """
-    n, steps = _check_int("n", n, 1), _check_int("steps", steps, 1)
-    d, h = _check_int("d", d, 1), _check_int("h", h, 1)
-    if not isinstance(last_only, bool):
-        raise TypeError(f"last_only must be a bool, got {type(last_only).__name__}")
-    rng = np.random.default_rng(_check_int("seed", seed, 0))
+    n, steps = validation.integer("n", n, 1), validation.integer("steps", steps, 1)
+    d, h = validation.integer("d", d, 1), validation.integer("h", h, 1)
+    validation.boolean("last_only", last_only)
+    rng = np.random.default_rng(validation.integer("seed", seed, 0))
     x, h0 = rng.normal(size=(n, steps, d)), rng.normal(0, 0.5, (n, h))
     W_x, W_h, b = rng.normal(0, 0.6, (d, h)), rng.normal(0, 0.6, (h, h)), rng.normal(0, 0.3, h)
     dout = rng.normal(size=(n, h) if last_only else (n, steps, h))
@@ -254,9 +254,11 @@ def synthetic_split(n_series: int = 2000, n_steps: int = 50, horizon: int = 1, v
     """
     from dlbook.data import Split, synthetic_series
 
-    n_series, n_steps = _check_int("n_series", n_series, 3), _check_int("n_steps", n_steps, 1)
-    horizon = _check_int("horizon", horizon, 1)
-    val_size, test_size = _check_fraction("val_size", val_size), _check_fraction("test_size", test_size)
+    n_series = validation.integer("n_series", n_series, 3)
+    n_steps = validation.integer("n_steps", n_steps, 1)
+    horizon = validation.integer("horizon", horizon, 1)
+    val_size = validation.fraction("val_size", val_size)
+    test_size = validation.fraction("test_size", test_size)
     if val_size + test_size >= 1:
         raise ValueError(f"val_size + test_size must be below 1, got {val_size} + {test_size}")
     series = synthetic_series(n_series, n_steps + horizon, seed)
@@ -286,7 +288,7 @@ def naive_forecast(x, horizon: int = 1, period: int = 1) -> np.ndarray:
         x = x[..., 0]
     if x.ndim != 2:
         raise ValueError(f"x must have shape (N, T, 1) or (N, T), got {x.shape}")
-    horizon, period = _check_int("horizon", horizon, 1), _check_int("period", period, 1)
+    horizon, period = validation.integer("horizon", horizon, 1), validation.integer("period", period, 1)
     if period > x.shape[1]:
         raise ValueError(f"period must be at most the window length {x.shape[1]}, got {period}")
     lags = x.shape[1] - period + np.arange(horizon) % period
@@ -305,22 +307,13 @@ def forecast_errors(y, y_hat, scale: float = 1.0) -> dict[str, float]:
     if y.size != y_hat.size or y.size == 0 or len(y) != len(y_hat):
         raise ValueError(f"y and y_hat must hold the same number of values, got shapes {y.shape} "
                          f"and {y_hat.shape}")
-    scale = _check_positive("scale", scale)
+    scale = validation.positive("scale", scale)
     error = (y.reshape(len(y), -1) - y_hat.reshape(len(y), -1)) * scale
     return {"MAE": float(np.mean(np.abs(error))), "MSE": float(np.mean(error**2))}
 
 
 # ---------------------------------------------------------------------------
 # The Keras side (imports Keras when called)
-
-
-def _keras():
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-
-    return keras
 
 
 def tanh_float64(z):
@@ -330,7 +323,7 @@ def tanh_float64(z):
     backend; its ``ops.sigmoid`` keeps float64 on every backend. The float64
     Keras layers of the chapters use this as their tanh.
     """
-    keras = _keras()
+    keras = lazy.keras()
     return 2 * keras.ops.sigmoid(2 * z) - 1
 
 
@@ -344,10 +337,9 @@ def keras_simple_rnn(x, W_x, W_h, b, h0=None, return_sequences: bool = True) -> 
     """
     x = _check_array("x", x, 3)
     W_x, W_h, b = _check_weights(W_x, W_h, b, x.shape[2])
-    if not isinstance(return_sequences, bool):
-        raise TypeError(f"return_sequences must be a bool, got {type(return_sequences).__name__}")
+    validation.boolean("return_sequences", return_sequences)
     hidden = W_h.shape[0]
-    keras = _keras()
+    keras = lazy.keras()
     layer = keras.layers.SimpleRNN(hidden, activation=tanh_float64, return_sequences=return_sequences,
                                    dtype="float64")
     layer.build(x.shape)
@@ -356,11 +348,9 @@ def keras_simple_rnn(x, W_x, W_h, b, h0=None, return_sequences: bool = True) -> 
     return np.asarray(keras.ops.convert_to_numpy(layer(x, **state)), dtype=np.float64)
 
 
-def _make_keras_layers() -> dict:
-    """Define and register the Keras classes of the chapter (once); they join this module."""
-    if all(name in globals() for name in KERAS_LAYERS):
-        return {name: globals()[name] for name in KERAS_LAYERS}
-    keras = _keras()
+def _define_keras_classes() -> dict:
+    """Define and register the Keras classes of the chapter (lazy.KerasClasses calls this once)."""
+    keras = lazy.keras()
 
     @keras.saving.register_keras_serializable(package="dlbook")
     class LayerNormSimpleRNNCell(keras.layers.Layer):
@@ -376,7 +366,7 @@ def _make_keras_layers() -> dict:
 
         def __init__(self, units: int, activation: str = "tanh", **kwargs):
             super().__init__(**kwargs)
-            self.units = _check_int("units", units, 1)
+            self.units = validation.integer("units", units, 1)
             self.activation_name = activation
             self.activation = keras.activations.get(activation)
             self.state_size = self.units
@@ -401,21 +391,11 @@ def _make_keras_layers() -> dict:
             return {**super().get_config(), "units": self.units, "activation": self.activation_name}
 
     layers = {"LayerNormSimpleRNNCell": LayerNormSimpleRNNCell}
-    for name, cls in layers.items():
-        cls.__module__, cls.__qualname__ = __name__, name
-    globals().update(layers)
     return layers
 
 
-def __getattr__(name: str):
-    """``LayerNormSimpleRNNCell`` is created the first time it is looked up."""
-    if name in KERAS_LAYERS:
-        return _make_keras_layers()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(KERAS_LAYERS))
+_keras_classes = lazy.KerasClasses(__name__, KERAS_LAYERS, _define_keras_classes)
+__getattr__, __dir__ = _keras_classes.module_getattr, _keras_classes.module_dir
 
 
 def build_linear_forecaster(window: int, horizon: int = 1, n_features: int = 1, name: str | None = None):
@@ -424,9 +404,9 @@ def build_linear_forecaster(window: int, horizon: int = 1, n_features: int = 1, 
     Input (N, window, n_features), output (N, horizon); window * n_features + 1
     parameters per output. Uncompiled.
     """
-    window, horizon = _check_int("window", window, 1), _check_int("horizon", horizon, 1)
-    n_features = _check_int("n_features", n_features, 1)
-    keras = _keras()
+    window, horizon = validation.integer("window", window, 1), validation.integer("horizon", horizon, 1)
+    n_features = validation.integer("n_features", n_features, 1)
+    keras = lazy.keras()
     return keras.Sequential([keras.Input(shape=(window, n_features)), keras.layers.Flatten(name="flatten"),
                              keras.layers.Dense(horizon, name="output")], name=name or "linear")
 
@@ -448,21 +428,21 @@ def build_rnn_forecaster(units=(20,), horizon: int = 1, n_features: int = 1, win
     Uncompiled.
     """
     units = _check_units(units)
-    horizon, n_features = _check_int("horizon", horizon, 1), _check_int("n_features", n_features, 1)
-    window = None if window is None else _check_int("window", window, 1)
-    if not isinstance(layer_norm, bool):
-        raise TypeError(f"layer_norm must be a bool, got {type(layer_norm).__name__}")
-    dropout = _check_rate("dropout", dropout)
-    recurrent_dropout = _check_rate("recurrent_dropout", recurrent_dropout)
+    horizon = validation.integer("horizon", horizon, 1)
+    n_features = validation.integer("n_features", n_features, 1)
+    window = None if window is None else validation.integer("window", window, 1)
+    validation.boolean("layer_norm", layer_norm)
+    dropout = validation.number("dropout", dropout, 0, 1, high_open=True)
+    recurrent_dropout = validation.number("recurrent_dropout", recurrent_dropout, 0, 1, high_open=True)
     if layer_norm and (dropout or recurrent_dropout):
         raise ValueError("dropout and recurrent_dropout apply to SimpleRNN layers only; "
                          "with layer_norm=True they must be 0")
-    keras = _keras()
+    keras = lazy.keras()
     layers = [keras.Input(shape=(window, n_features))]
     for i, h in enumerate(units, start=1):
         sequences = i < len(units)
         if layer_norm:
-            cell = _make_keras_layers()["LayerNormSimpleRNNCell"](h)
+            cell = _keras_classes["LayerNormSimpleRNNCell"](h)
             layers.append(keras.layers.RNN(cell, return_sequences=sequences, name=f"ln_rnn_{i}"))
         else:
             layers.append(keras.layers.SimpleRNN(h, return_sequences=sequences, dropout=dropout,
@@ -487,10 +467,10 @@ def build_sequence_model(shape: str, steps: int = 10, n_features: int = 3, units
     """
     if shape not in SHAPES:
         raise ValueError(f"shape must be one of {SHAPES}, got {shape!r}")
-    steps, n_features = _check_int("steps", steps, 1), _check_int("n_features", n_features, 1)
-    units = _check_int("units", units, 1)
-    out_steps = steps if out_steps is None else _check_int("out_steps", out_steps, 1)
-    keras = _keras()
+    steps, n_features = validation.integer("steps", steps, 1), validation.integer("n_features", n_features, 1)
+    units = validation.integer("units", units, 1)
+    out_steps = steps if out_steps is None else validation.integer("out_steps", out_steps, 1)
+    keras = lazy.keras()
     rnn = keras.layers.SimpleRNN
     if shape == "vector-to-sequence":
         inputs = keras.Input(shape=(n_features,))
@@ -519,17 +499,17 @@ def train_forecaster(model, split, epochs: int, batch_size: int = 32, learning_r
     """
     from dlbook.training import fit
 
-    keras = _keras()
+    keras = lazy.keras()
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     for part in ("x_train", "y_train", "x_val", "y_val"):
         if not isinstance(getattr(split, part, None), np.ndarray):
             raise TypeError(f"split must be a dlbook.data.Split with NumPy arrays, got "
                             f"{type(split).__name__} without {part}")
-    learning_rate = _check_positive("learning_rate", learning_rate)
+    learning_rate = validation.positive("learning_rate", learning_rate)
     callbacks = []
     if patience is not None:
-        callbacks.append(keras.callbacks.EarlyStopping(patience=_check_int("patience", patience, 1),
+        callbacks.append(keras.callbacks.EarlyStopping(patience=validation.integer("patience", patience, 1),
                                                        restore_best_weights=True))
     model.compile(keras.optimizers.Adam(learning_rate), "mse", metrics=["mae"])
     return fit(model, split.x_train, split.y_train, epochs=epochs, batch_size=batch_size,
@@ -542,12 +522,12 @@ def predict(model, x, batch_size: int = 512) -> np.ndarray:
     A plain call, not ``model.predict``: no compiled prediction function per
     model, so a chapter that trains many small models stays quick and quiet.
     """
-    keras = _keras()
+    keras = lazy.keras()
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     if not isinstance(x, np.ndarray) or x.ndim < 1 or len(x) == 0:
         raise ValueError("x must be a non-empty NumPy array (N, ...)")
-    batch_size = _check_int("batch_size", batch_size, 1)
+    batch_size = validation.integer("batch_size", batch_size, 1)
     parts = [keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False))
              for i in range(0, len(x), batch_size)]
     return np.concatenate(parts).astype(np.float64)
@@ -555,41 +535,6 @@ def predict(model, x, batch_size: int = 512) -> np.ndarray:
 
 # ---------------------------------------------------------------------------
 # Input checks
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_number(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    return float(value)
-
-
-def _check_positive(name: str, value) -> float:
-    value = _check_number(name, value)
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return value
-
-
-def _check_fraction(name: str, value) -> float:
-    value = _check_number(name, value)
-    if not 0 < value < 1:
-        raise ValueError(f"{name} must be in (0, 1), got {value}")
-    return value
-
-
-def _check_rate(name: str, value) -> float:
-    value = _check_number(name, value)
-    if not 0 <= value < 1:
-        raise ValueError(f"{name} must be in [0, 1), got {value}")
-    return value
 
 
 def _check_array(name: str, value, ndim: int | None) -> np.ndarray:

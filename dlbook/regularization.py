@@ -42,7 +42,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import validation
+from dlbook import lazy, validation
 
 KERAS_LAYERS = ("MCDropout", "MCAlphaDropout")
 
@@ -283,20 +283,9 @@ def predictive_entropy(probabilities) -> np.ndarray:
 # Keras: Monte Carlo dropout layers and predictions
 
 
-def _keras():
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-
-    return keras
-
-
-def _make_keras_layers() -> dict:
-    """Define and register the MC layers (once); they join this module's namespace."""
-    if all(name in globals() for name in KERAS_LAYERS):
-        return {name: globals()[name] for name in KERAS_LAYERS}
-    keras = _keras()
+def _define_keras_classes() -> dict:
+    """Define and register the MC layers (lazy.KerasClasses calls this once)."""
+    keras = lazy.keras()
 
     @keras.saving.register_keras_serializable(package="dlbook")
     class MCDropout(keras.layers.Dropout):
@@ -329,21 +318,11 @@ def _make_keras_layers() -> dict:
             return super().call(inputs, training=True)
 
     layers = {"MCDropout": MCDropout, "MCAlphaDropout": MCAlphaDropout}
-    for name, cls in layers.items():
-        cls.__module__, cls.__qualname__ = __name__, name
-    globals().update(layers)
     return layers
 
 
-def __getattr__(name: str):
-    """``MCDropout`` and ``MCAlphaDropout`` are created the first time they are looked up."""
-    if name in KERAS_LAYERS:
-        return _make_keras_layers()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(KERAS_LAYERS))
+_keras_classes = lazy.KerasClasses(__name__, KERAS_LAYERS, _define_keras_classes)
+__getattr__, __dir__ = _keras_classes.module_getattr, _keras_classes.module_dir
 
 
 DROPOUT_KINDS = ("dropout", "mc_dropout", "alpha_dropout", "mc_alpha_dropout")
@@ -368,7 +347,7 @@ def build_regularized_mlp(input_shape, hidden, n_outputs: int, rate: float = 0.0
     variants with ``set_weights``. Dropout has no parameters: the count is
     that of the Dense layers alone.
     """
-    keras = _keras()
+    keras = lazy.keras()
     shape = (input_shape,) if isinstance(input_shape, Integral) else tuple(input_shape)
     if not shape or any(isinstance(d, bool) or not isinstance(d, Integral) or d < 1 for d in shape):
         raise ValueError(f"input_shape must be a positive int or a tuple of them, got {input_shape!r}")
@@ -383,7 +362,7 @@ def build_regularized_mlp(input_shape, hidden, n_outputs: int, rate: float = 0.0
             or isinstance(kernel_regularizer, keras.regularizers.Regularizer)):
         raise TypeError(f"kernel_regularizer must be a keras.regularizers.Regularizer, a name or "
                         f"None, got {type(kernel_regularizer).__name__}")
-    mc_layers = _make_keras_layers()
+    mc_layers = _keras_classes.all()
     drop = {"dropout": keras.layers.Dropout, "alpha_dropout": keras.layers.AlphaDropout,
             "mc_dropout": mc_layers["MCDropout"],
             "mc_alpha_dropout": mc_layers["MCAlphaDropout"]}[dropout]
@@ -413,7 +392,7 @@ def mc_samples(model, x, n: int, batch_size: int = 256) -> np.ndarray:
     ``x`` ``(N, ...)`` is what the model takes; ``n`` >= 2; ``batch_size``
     only sets how many rows go through at once.
     """
-    keras = _keras()
+    keras = lazy.keras()
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     n = validation.integer("n", n, 2)

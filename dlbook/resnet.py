@@ -44,6 +44,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dlbook import lazy, validation
+
 KERAS_NAMES = ("ResidualUnit",)
 BN_PARAMETERS_PER_CHANNEL = 4  # gamma, beta, moving mean, moving variance (count_params counts all)
 
@@ -66,20 +68,6 @@ class ResidualCache(NamedTuple):
 
 # ---------------------------------------------------------------------------
 # Argument checks
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return value
 
 
 def _check_matrix(name: str, value) -> np.ndarray:
@@ -170,9 +158,9 @@ def needs_projection(in_channels: int, filters: int, strides: int) -> bool:
     The identity skip x can only be added to F(x) when both have the same
     shape, i.e. when s = 1 and C = F.
     """
-    in_channels = _check_int("in_channels", in_channels, 1)
-    filters = _check_int("filters", filters, 1)
-    strides = _check_int("strides", strides, 1)
+    in_channels = validation.integer("in_channels", in_channels, 1)
+    filters = validation.integer("filters", filters, 1)
+    strides = validation.integer("strides", strides, 1)
     return strides != 1 or in_channels != filters
 
 
@@ -185,9 +173,9 @@ def unit_output_shape(input_shape: Sequence[int], filters: int, strides: int = 1
     the stride s). ``input_shape`` is ``(H, W, C)``, one example without the
     batch axis.
     """
-    shape = _check_shape("input_shape", input_shape, 3)
-    filters = _check_int("filters", filters, 1)
-    strides = _check_int("strides", strides, 1)
+    shape = validation.shape("input_shape", input_shape, 3)
+    filters = validation.integer("filters", filters, 1)
+    strides = validation.integer("strides", strides, 1)
     return (-(-shape[0] // strides), -(-shape[1] // strides), filters)
 
 
@@ -202,11 +190,11 @@ def unit_parameter_count(in_channels: int, filters: int, strides: int = 1,
     beta, trained, and the moving mean and variance, not trained). The
     projection is there when ``skip`` is True and :func:`needs_projection`.
     """
-    in_channels = _check_int("in_channels", in_channels, 1)
-    filters = _check_int("filters", filters, 1)
-    strides = _check_int("strides", strides, 1)
-    kernel_size = _check_int("kernel_size", kernel_size, 1)
-    _check_bool("skip", skip)
+    in_channels = validation.integer("in_channels", in_channels, 1)
+    filters = validation.integer("filters", filters, 1)
+    strides = validation.integer("strides", strides, 1)
+    kernel_size = validation.integer("kernel_size", kernel_size, 1)
+    validation.boolean("skip", skip)
     bn = BN_PARAMETERS_PER_CHANNEL * filters
     count = kernel_size**2 * in_channels * filters + bn + kernel_size**2 * filters * filters + bn
     if skip and needs_projection(in_channels, filters, strides):
@@ -214,34 +202,13 @@ def unit_parameter_count(in_channels: int, filters: int, strides: int = 1,
     return count
 
 
-def _check_shape(name: str, shape, rank: int) -> tuple[int, ...]:
-    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
-        raise TypeError(f"{name} must be a tuple of {rank} positive ints, got {type(shape).__name__}")
-    shape = tuple(shape)
-    if len(shape) != rank or any(isinstance(d, bool) or not isinstance(d, Integral) or d < 1
-                                 for d in shape):
-        raise ValueError(f"{name} must be a tuple of {rank} positive ints, got {shape!r}")
-    return tuple(int(d) for d in shape)
-
-
 # ---------------------------------------------------------------------------
 # Keras: the residual unit
 
 
-def _keras():
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-
-    return keras
-
-
-def _make_keras_layers() -> dict:
-    """Define and register ``ResidualUnit`` (once); it joins this module's namespace."""
-    if all(name in globals() for name in KERAS_NAMES):
-        return {name: globals()[name] for name in KERAS_NAMES}
-    keras = _keras()
+def _define_keras_classes() -> dict:
+    """Define and register ``ResidualUnit`` (lazy.KerasClasses calls this once)."""
+    keras = lazy.keras()
 
     @keras.saving.register_keras_serializable(package="dlbook")
     class ResidualUnit(keras.layers.Layer):
@@ -262,11 +229,11 @@ def _make_keras_layers() -> dict:
         def __init__(self, filters, strides=1, kernel_size=3, skip=True, zero_gamma=False,
                      **kwargs):
             super().__init__(**kwargs)
-            self.filters = _check_int("filters", filters, 1)
-            self.strides = _check_int("strides", strides, 1)
-            self.kernel_size = _check_int("kernel_size", kernel_size, 1)
-            self.skip = _check_bool("skip", skip)
-            self.zero_gamma = _check_bool("zero_gamma", zero_gamma)
+            self.filters = validation.integer("filters", filters, 1)
+            self.strides = validation.integer("strides", strides, 1)
+            self.kernel_size = validation.integer("kernel_size", kernel_size, 1)
+            self.skip = validation.boolean("skip", skip)
+            self.zero_gamma = validation.boolean("zero_gamma", zero_gamma)
             self.conv1 = self._conv(self.kernel_size, self.strides, "conv1")
             self.bn1 = keras.layers.BatchNormalization(name="bn1")
             self.conv2 = self._conv(self.kernel_size, 1, "conv2")
@@ -322,21 +289,11 @@ def _make_keras_layers() -> dict:
             return config
 
     layers = {"ResidualUnit": ResidualUnit}
-    for name, cls in layers.items():
-        cls.__module__, cls.__qualname__ = __name__, name
-    globals().update(layers)
     return layers
 
 
-def __getattr__(name: str):
-    """``ResidualUnit`` is created the first time it is looked up."""
-    if name in KERAS_NAMES:
-        return _make_keras_layers()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(KERAS_NAMES))
+_keras_classes = lazy.KerasClasses(__name__, KERAS_NAMES, _define_keras_classes)
+__getattr__, __dir__ = _keras_classes.module_getattr, _keras_classes.module_dir
 
 
 # ---------------------------------------------------------------------------
@@ -374,16 +331,16 @@ def build_resnet(input_shape: Sequence[int], n_classes: int,
     is ``(H, W, C)`` (a grey image ``(H, W)`` gets a channel axis). Returns an
     uncompiled ``keras.Model``; output ``(N, n_classes)`` probabilities.
     """
-    keras = _keras()
+    keras = lazy.keras()
     rank = len(input_shape) if isinstance(input_shape, Sequence) and len(input_shape) == 2 else 3
-    shape = _check_shape("input_shape", input_shape, rank)
-    n_classes = _check_int("n_classes", n_classes, 2)
+    shape = validation.shape("input_shape", input_shape, rank)
+    n_classes = validation.integer("n_classes", n_classes, 2)
     stages = _check_stages(stages)
-    stem_filters = stages[0][0] if stem_filters is None else _check_int("stem_filters",
+    stem_filters = stages[0][0] if stem_filters is None else validation.integer("stem_filters",
                                                                          stem_filters, 1)
-    _check_bool("skip", skip)
-    _check_bool("zero_gamma", zero_gamma)
-    unit_class = _make_keras_layers()["ResidualUnit"]
+    validation.boolean("skip", skip)
+    validation.boolean("zero_gamma", zero_gamma)
+    unit_class = _keras_classes["ResidualUnit"]
 
     inputs = keras.Input(shape=shape, name="image")
     x = keras.layers.Reshape((*shape, 1), name="add_channel")(inputs) if len(shape) == 2 else inputs
@@ -421,7 +378,7 @@ def layer_gradient_norms(model, x, y) -> dict[str, float]:
     and the projections are left out (they are not on the plain path).
     Computed with :func:`dlbook.backend.autodiff_gradient`, so any backend.
     """
-    keras = _keras()
+    keras = lazy.keras()
     from dlbook import backend
 
     if not isinstance(model, keras.Model):

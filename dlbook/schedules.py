@@ -45,7 +45,6 @@ OneCycle``, or :func:`keras_objects`). Call :func:`keras_objects` before
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 from dataclasses import dataclass
@@ -53,7 +52,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import validation
+from dlbook import lazy, validation
 
 _KERAS_CLASSES = ("PowerDecay", "OneCycle", "OneCycleScheduler", "LearningRateRecorder")
 MOMENTUM_ATTRIBUTES = ("momentum", "beta_1")  # SGD and RMSprop; the Adam family
@@ -284,25 +283,19 @@ def _check_losses(name: str, values) -> np.ndarray:
 # Keras objects, created on first use so that importing this module stays cheap
 
 
-def __getattr__(name: str):
-    if name in _KERAS_CLASSES:
-        return keras_objects()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@functools.cache
 def keras_objects() -> dict[str, type]:
-    """Create (once) and return the Keras classes of this module, by name.
+    """The Keras classes of this module by name, created on the first call.
 
     Creating them registers them with Keras as ``dlbook>PowerDecay`` and so
     on, which ``keras.saving.load_model`` needs to rebuild a saved model that
     uses one.
     """
-    from dlbook.config import quiet_tensorflow
+    return _keras_classes.all()
 
-    quiet_tensorflow()
-    import keras
 
+def _define_keras_classes() -> dict[str, type]:
+    """Define and register the Keras classes (lazy.KerasClasses calls this once)."""
+    keras = lazy.keras()
     register = keras.saving.register_keras_serializable(package="dlbook")
     ops = keras.ops
 
@@ -549,11 +542,12 @@ def keras_objects() -> dict[str, type]:
 
     classes = {"PowerDecay": PowerDecay, "OneCycle": OneCycle,
                "OneCycleScheduler": OneCycleScheduler, "LearningRateRecorder": LearningRateRecorder}
-    for name, cls in classes.items():
-        cls.__module__, cls.__qualname__ = __name__, name
     CycledHyperparameter.__module__ = __name__
-    globals().update(classes)
     return classes
+
+
+_keras_classes = lazy.KerasClasses(__name__, _KERAS_CLASSES, _define_keras_classes)
+__getattr__, __dir__ = _keras_classes.module_getattr, _keras_classes.module_dir
 
 
 # ---------------------------------------------------------------------------
@@ -908,7 +902,7 @@ def callbacks_from_config(table: NetworkConfig, max_learning_rate: float,
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=monitor, patience=table.early_stopping_patience, restore_best_weights=True))
     if table.schedule == "1cycle":
-        callbacks.append(keras_objects()["OneCycleScheduler"](max_learning_rate, total_steps))
+        callbacks.append(_keras_classes["OneCycleScheduler"](max_learning_rate, total_steps))
     return callbacks
 
 

@@ -383,8 +383,7 @@ def unet_parameter_count(in_channels: int, filters=(16, 32, 64), n_classes: int 
     in_channels = validation.integer("in_channels", in_channels, minimum=1)
     filters = _check_filters(filters)
     n_classes = validation.integer("n_classes", n_classes, minimum=2)
-    if not isinstance(skips, bool):
-        raise TypeError(f"skips must be a bool, got {type(skips).__name__}")
+    validation.boolean("skips", skips)
 
     def conv(c, f, k=3):
         return k * k * c * f + f
@@ -429,8 +428,7 @@ def build_unet(input_shape=(48, 48, 3), filters=(16, 32, 64), n_classes: int = N
         raise ValueError(f"input_shape: H and W must be divisible by 2^{len(filters) - 1} = "
                          f"{factor} for {len(filters)} levels of filters, got {shape[:2]}")
     n_classes = validation.integer("n_classes", n_classes, minimum=2)
-    if not isinstance(skips, bool):
-        raise TypeError(f"skips must be a bool, got {type(skips).__name__}")
+    validation.boolean("skips", skips)
 
     from dlbook.config import quiet_tensorflow
 

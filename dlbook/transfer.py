@@ -27,6 +27,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dlbook import lazy, validation
+
 
 class ImageNetModel(NamedTuple):
     """One row of the Keras applications table: an ImageNet classifier.
@@ -172,17 +174,8 @@ def few_per_class(x, y, n_per_class: int, seed: int = 0) -> tuple[np.ndarray, np
 # Keras: base, head, freezing
 
 
-def _keras():
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-
-    return keras
-
-
 def _check_model(name: str, value):
-    keras = _keras()
+    keras = lazy.keras()
     if not isinstance(value, keras.Model):
         raise TypeError(f"{name} must be a keras.Model, got {type(value).__name__}")
     return keras
@@ -197,7 +190,7 @@ def build_cnn_base(input_shape=(28, 28), filters=(16, 32), dense_units: int = 64
     a classifier that is kept when it is transferred; :func:`add_head` puts an
     output layer on top. Uncompiled.
     """
-    keras = _keras()
+    keras = lazy.keras()
     shape = (input_shape,) if isinstance(input_shape, Integral) else tuple(input_shape)
     if len(shape) not in (2, 3) or any(
             isinstance(d, bool) or not isinstance(d, Integral) or d < 1 for d in shape):
@@ -257,8 +250,7 @@ def set_trainable(base, trainable: bool) -> int:
     ``base`` again before training it.
     """
     _check_model("base", base)
-    if not isinstance(trainable, bool):
-        raise TypeError(f"trainable must be a bool, got {type(trainable).__name__}")
+    validation.boolean("trainable", trainable)
     base.trainable = trainable
     return count_parameters(base)[0]
 
@@ -293,7 +285,7 @@ def build_mobilenet_transfer(n_classes: int, input_shape=(96, 96, 3), weights: s
     ``set_trainable(base, True)``, compile again with a learning rate about
     ten times smaller and train on.
     """
-    keras = _keras()
+    keras = lazy.keras()
     if isinstance(n_classes, bool) or not isinstance(n_classes, Integral) or n_classes < 2:
         raise ValueError(f"n_classes must be an int >= 2, got {n_classes!r}")
     shape = tuple(input_shape)

@@ -68,3 +68,26 @@ def choice(name: str, value, choices) -> str:
 def fraction(name: str, value) -> float:
     """``value`` as a ``float`` strictly between 0 and 1."""
     return number(name, value, 0, 1, low_open=True, high_open=True)
+
+
+def boolean(name: str, value) -> bool:
+    """``value`` if it is ``True`` or ``False`` (``0``, ``1`` and ``None`` are refused)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return value
+
+
+def shape(name: str, value, rank: int | None = None) -> tuple[int, ...]:
+    """``value`` as a tuple of positive ints, exactly ``rank`` of them if given.
+
+    A bare int is the 1-D shape ``(value,)`` when any rank will do.
+    """
+    if rank is None and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    expected = f"a tuple of {rank} positive ints" if rank else "a positive int or a tuple of them"
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__}")
+    if (len(value) != rank if rank else not value) or any(
+            isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1 for d in value):
+        raise ValueError(f"{name} must be {expected}, got {tuple(value)!r}")
+    return tuple(int(d) for d in value)

@@ -160,7 +160,7 @@ def test_add_gaussian_noise_has_the_requested_spread_and_is_reproducible():
     (lambda: ae.reconstruction_error(np.array([["a"]]), np.ones((1, 1))), TypeError,
      "x must be a numeric array"),
     (lambda: ae.add_gaussian_noise(np.ones(3), -0.1, np.random.default_rng(0)), ValueError,
-     "std must be a finite number >= 0"),
+     r"std must be a finite number in \[0, inf\), got -"),
     (lambda: ae.add_gaussian_noise(np.ones(3), 0.1, 0), TypeError, "rng must be a numpy.random.Generator"),
 ])
 def test_error_and_noise_reject_bad_input(call, error, match):

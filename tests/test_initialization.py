@@ -393,9 +393,9 @@ X3 = np.ones((5, 3))
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: ini.fans(()), ValueError, "at least one dimension"),
-    (lambda: ini.fans((3, 0)), ValueError, r"shape must hold positive ints, got \(3, 0\)"),
-    (lambda: ini.fans("3x3"), TypeError, "shape must be a tuple of ints, got str"),
+    (lambda: ini.fans(()), ValueError, r"shape must be a positive int or a tuple of them, got \(\)"),
+    (lambda: ini.fans((3, 0)), ValueError, r"shape must be a positive int or a tuple of them, got \(3, 0\)"),
+    (lambda: ini.fans("3x3"), TypeError, "shape must be a positive int or a tuple of them, got str"),
     (lambda: ini.variance("xavier", 3, 4), ValueError, "rule must be one of"),
     (lambda: ini.variance("he", 0, 4), ValueError,
      r"fan_in must be a finite number in \[1, inf\), got 0"),

@@ -55,3 +55,31 @@ def test_generator_and_choice():
     assert validation.choice("mode", "a", ("a", "b")) == "a"
     with pytest.raises(ValueError, match=r"mode must be one of \('a', 'b'\), got 'c'"):
         validation.choice("mode", "c", ("a", "b"))
+
+
+def test_boolean_refuses_truthy_stand_ins():
+    assert validation.boolean("flag", False) is False
+    for value in (0, 1, None, "True", np.bool_(True)):
+        with pytest.raises(TypeError, match="flag must be a bool"):
+            validation.boolean("flag", value)
+
+
+def test_shape_accepts_positive_ints_and_a_bare_int_for_any_rank():
+    assert validation.shape("s", [3, np.int64(4)]) == (3, 4)
+    assert validation.shape("s", 5) == (5,)
+    assert validation.shape("s", (2, 2, 1), rank=3) == (2, 2, 1)
+
+
+@pytest.mark.parametrize("value, rank, error, match", [
+    ((), None, ValueError, r"a positive int or a tuple of them, got \(\)"),
+    ((3, 0), None, ValueError, r"got \(3, 0\)"),
+    ((3, True), None, ValueError, "got"),
+    ((3, 2.0), None, ValueError, "got"),
+    ((28, 28), 3, ValueError, r"a tuple of 3 positive ints, got \(28, 28\)"),
+    (28, 3, TypeError, "a tuple of 3 positive ints, got int"),
+    ("28", None, TypeError, "got str"),
+    (None, None, TypeError, "got NoneType"),
+])
+def test_shape_rejects(value, rank, error, match):
+    with pytest.raises(error, match=match):
+        validation.shape("s", value, rank)
