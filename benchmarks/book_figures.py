@@ -44,7 +44,8 @@ def glued_values() -> dict[str, str]:
 
     Read from the jupyter-cache records: the notebooks myst-nb writes to
     ``_build/jupyter_execute`` no longer hold the glue outputs. A value is
-    compared by its text form; a figure by a digest of its PNG.
+    compared by what the page shows: its HTML if it has one (a table), else
+    its text; a figure by a digest of its PNG.
     """
     from jupyter_cache import get_cache
 
@@ -58,7 +59,7 @@ def glued_values() -> dict[str, str]:
                 if glue:
                     data = {key.removeprefix(glue["mime_prefix"]): value
                             for key, value in output.get("data", {}).items()}
-                    text = data.get("text/plain", "")
+                    text = data.get("text/html", data.get("text/plain", ""))
                     if "image/png" in data:
                         text = "png " + hashlib.sha256(data["image/png"].encode()).hexdigest()[:16]
                     values[f"{Path(record.uri).stem}:{glue['name']}"] = text
