@@ -83,7 +83,10 @@ def build_book(clean: bool, env: dict) -> None:
     sources = " ".join([digest(ROOT / "dlbook"), env.get("DLBOOK_PROFILE", "quick"),
                         env.get("KERAS_BACKEND", "tensorflow"), env.get("DLBOOK_FAST_FIT", "auto")])
     if not stamp.exists() or stamp.read_text() != sources:
-        shutil.rmtree(BUILD / ".jupyter_cache", ignore_errors=True)
+        # Sphinx re-reads (and so re-executes) only pages whose text changed, unless
+        # its saved environment goes too
+        for cache in (".jupyter_cache", ".doctrees"):
+            shutil.rmtree(BUILD / cache, ignore_errors=True)
         BUILD.mkdir(exist_ok=True)
         stamp.write_text(sources)
     run([str(BIN / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"], env=env)

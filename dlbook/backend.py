@@ -2,8 +2,8 @@
 
 Everything else in the Keras layer is written with ``keras`` and ``keras.ops``
 and runs on TensorFlow, JAX and PyTorch alike. Automatic differentiation and
-determinism switches have no backend-neutral API in Keras 3, so each gets one
-small function per backend here, chosen by :func:`name`.
+determinism and float64 switches have no backend-neutral API in Keras 3, so
+each gets one small function per backend here, chosen by :func:`name`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,16 @@ def enable_determinism() -> None:
     {"tensorflow": _tensorflow_determinism, "jax": _no_op, "torch": _torch_determinism}.get(
         name(), _no_op
     )()
+
+
+def enable_float64() -> None:
+    """Let ``dtype="float64"`` Keras layers compute in float64 on the active backend.
+
+    TensorFlow and PyTorch always can; JAX truncates float64 to float32 (with a
+    warning) unless its ``jax_enable_x64`` switch is on. Called by every
+    function that compares a float64 Keras layer with a NumPy reference.
+    """
+    {"jax": _jax_float64}.get(name(), _no_op)()
 
 
 def autodiff_gradient(loss: Callable, params: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -72,9 +82,14 @@ def _tensorflow_gradient(loss, arrays):
 def _jax_gradient(loss, arrays):
     import jax
 
-    # without x64, JAX silently computes float64 inputs in float32
-    jax.config.update("jax_enable_x64", True)
+    enable_float64()
     return jax.grad(lambda ps: _scalar(loss(list(ps))))(tuple(jax.numpy.asarray(a) for a in arrays))
+
+
+def _jax_float64():
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
 
 
 def _torch_gradient(loss, arrays):

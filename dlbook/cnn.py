@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dlbook import validation
+from dlbook import backend, validation
 from dlbook.config import quiet_tensorflow
 
 quiet_tensorflow()
@@ -102,6 +102,7 @@ def keras_conv2d(x, w, b, stride=1, padding: str = "valid") -> np.ndarray:
     if x.ndim != 4 or w.ndim != 4 or b.shape != w.shape[3:]:
         raise ValueError(f"x must be (N, H, W, C), w (kh, kw, C, F) and b (F,), got shapes "
                          f"{x.shape}, {w.shape} and {b.shape}")
+    backend.enable_float64()
     layer = keras.layers.Conv2D(w.shape[3], w.shape[:2], strides=stride, padding=padding,
                                 dtype="float64")
     layer.build(x.shape)
@@ -121,6 +122,7 @@ def keras_pool(kind: str, x, pool_size=2, stride=None, padding: str = "valid") -
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 4:
         raise ValueError(f"x must be (N, H, W, C), got shape {x.shape}")
+    backend.enable_float64()
     layer = layers[kind](pool_size=pool_size, strides=stride, padding=padding, dtype="float64")
     return keras.ops.convert_to_numpy(layer(x))
 

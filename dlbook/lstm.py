@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import lazy, validation
+from dlbook import backend, lazy, validation
 from dlbook.activations import sigmoid
 from dlbook.gradcheck import numerical_gradient, relative_error
 from dlbook.recurrent import (
@@ -310,6 +310,7 @@ def keras_lstm(x, W_x, W_h, b, h0=None, c0=None, return_sequences: bool = True) 
         raise ValueError("h0 and c0 must be given together, or both left None")
     hidden = W_h.shape[0]
     keras = lazy.keras()
+    backend.enable_float64()
     layer = keras.layers.LSTM(hidden, activation=tanh_float64, return_sequences=return_sequences,
                               dtype="float64")
     layer.build(x.shape)

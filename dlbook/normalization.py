@@ -314,6 +314,7 @@ def keras_normalization(layer: str, x, gamma, beta, dout, training: bool = True,
 
     from dlbook import backend
 
+    backend.enable_float64()
     if layer == "batchnorm":
         keras_layer = keras.layers.BatchNormalization(epsilon=eps, dtype="float64")
         keras_layer.build(x.shape)

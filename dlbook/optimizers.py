@@ -48,7 +48,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import validation
+from dlbook import backend, validation
 from dlbook.gradient_descent import Trajectory
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "nadam")
@@ -601,6 +601,7 @@ def keras_optimizer(optimizer: str, float64: bool = False, **hyperparameters):
                "adam": keras.optimizers.Adam, "nadam": keras.optimizers.Nadam}
     if float64:  # NumPy scalars: TensorFlow would round a Python float to float32 in ops.cast
         hyper = {key: np.float64(value) for key, value in hyper.items()}
+        backend.enable_float64()
     if optimizer == "nesterov":
         hyper["nesterov"] = True
     with _floatx("float64") if float64 else contextlib.nullcontext():

@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import lazy, validation
+from dlbook import backend, lazy, validation
 from dlbook.gradcheck import numerical_gradient, relative_error
 
 KERAS_LAYERS = ("LayerNormSimpleRNNCell",)
@@ -340,6 +340,7 @@ def keras_simple_rnn(x, W_x, W_h, b, h0=None, return_sequences: bool = True) -> 
     validation.boolean("return_sequences", return_sequences)
     hidden = W_h.shape[0]
     keras = lazy.keras()
+    backend.enable_float64()
     layer = keras.layers.SimpleRNN(hidden, activation=tanh_float64, return_sequences=return_sequences,
                                    dtype="float64")
     layer.build(x.shape)

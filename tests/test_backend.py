@@ -63,9 +63,14 @@ def test_determinism_makes_two_trainings_identical():
 
 
 JAX_SCRIPT = """
-import json, numpy as np, keras
+import json, warnings, numpy as np, keras
 from dlbook import backend
 backend.enable_determinism()
+with warnings.catch_warnings(record=True) as caught:  # JAX: 'float64 ... truncated to float32'
+    warnings.simplefilter("always")
+    before = str(keras.ops.convert_to_numpy(keras.ops.ones(2, dtype="float64")).dtype)
+backend.enable_float64()
+after = str(keras.ops.convert_to_numpy(keras.ops.ones(2, dtype="float64")).dtype)
 cube, unused = backend.autodiff_gradient(lambda ps: keras.ops.sum(ps[0] ** 3),
                                          [np.array([2.0, -1.0]), np.ones(3)])
 try:
@@ -73,7 +78,8 @@ try:
 except ValueError as error:
     message = str(error)
 print(json.dumps({"name": backend.name(), "dtype": str(cube.dtype), "cube": cube.tolist(),
-                  "unused": unused.tolist(), "message": message}))
+                  "unused": unused.tolist(), "message": message, "float64": [before, after],
+                  "warned": any("truncated" in str(w.message) for w in caught)}))
 """
 
 
@@ -84,7 +90,15 @@ def test_the_jax_functions_of_the_seam():
                          text=True, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["name"] == "jax"
+    # float64 is float32 until enable_float64 switches JAX's x64 on
+    assert result["float64"] == ["float32", "float64"] and result["warned"]
     # d/dx sum x^3 = 3 x^2, in float64 (x64 switched on)
     assert result["dtype"] == "float64" and result["cube"] == [12.0, 3.0]
     assert result["unused"] == [0.0, 0.0, 0.0]
     assert result["message"] == "loss must return a scalar tensor, got shape (2,)"
+
+
+def test_enable_float64_leaves_float64_layers_in_float64_on_the_default_backend():
+    backend.enable_float64()
+    layer = keras.layers.Dense(2, dtype="float64")
+    assert keras.ops.convert_to_numpy(layer(np.ones((1, 3)))).dtype == np.float64

@@ -9,11 +9,6 @@ from dlbook import lstm as ls
 from dlbook import recurrent as rc
 from dlbook.gradcheck import numerical_gradient, relative_error
 
-if keras.backend.backend() == "jax":  # without x64, JAX computes Keras' float64 layers in float32
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
-
 GRAD_TOL = 1e-7  # float64 analytic vs central-difference gradients
 KERAS64_TOL = 1e-12  # Keras' LSTM built with dtype="float64": the same sums in another order
 KERAS32_TOL = 1e-5  # the default float32 layer: about 7 significant digits of numbers in (-1, 1)

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+from dlbook import backend
 from dlbook import normalization as nz
 from dlbook.gradcheck import numerical_gradient, relative_error
 
@@ -27,6 +28,7 @@ def batch(n=12, d=5, seed=0):
 
 
 def keras_layer(kind, d, gamma, beta, dtype="float64", **kwargs):
+    backend.enable_float64()
     cls = keras.layers.BatchNormalization if kind == "batchnorm" else keras.layers.LayerNormalization
     layer = cls(dtype=dtype, **kwargs)
     layer.build((None, d))
