@@ -8,6 +8,7 @@ each gets one small function per backend here, chosen by :func:`name`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -41,6 +42,18 @@ def enable_float64() -> None:
     function that compares a float64 Keras layer with a NumPy reference.
     """
     {"jax": _jax_float64}.get(name(), _no_op)()
+
+
+def quiet_known_warnings() -> None:
+    """Silence the active backend's warnings that are known to be harmless in the chapters.
+
+    JAX without x64 warns whenever Keras asks for int64, as the confusion
+    matrix behind ``keras.metrics.MeanIoU`` does for its class indices, and
+    uses int32 instead: exact for any class index. Other warnings still show.
+    """
+    if name() == "jax":
+        warnings.filterwarnings("ignore", category=UserWarning,
+                                message="Explicitly requested dtype int64 .* truncated to dtype int32")
 
 
 def autodiff_gradient(loss: Callable, params: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -169,7 +169,8 @@ def quiet_tensorflow() -> None:
 def setup_notebook(seed: int = DEFAULT_SEED) -> None:
     """The hidden first cell of every chapter: quiet logs, figure style, seeds."""
     quiet_tensorflow()
-    from dlbook import plotting
+    from dlbook import backend, plotting
 
     plotting.use_book_style()
     seed_everything(seed)
+    backend.quiet_known_warnings()
