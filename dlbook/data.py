@@ -54,7 +54,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from dlbook import validation
+from dlbook import lazy, validation
 
 MNIST_SHAPE = (28, 28)
 DIGIT_NAMES = tuple(str(d) for d in range(10))
@@ -275,10 +275,7 @@ def load_fashion_mnist(val_size: float = 1 / 12, seed: int = 42) -> Split:
 
 def _download_keras_dataset(name: str):
     """``keras.datasets.<name>.load_data()``, or a clear error naming the offline loaders."""
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
+    keras = lazy.keras()
 
     try:
         return getattr(keras.datasets, name).load_data()

@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import activations, validation
+from dlbook import activations, lazy, validation
 
 RULES = ("glorot", "he", "lecun")
 DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
@@ -568,10 +568,7 @@ def build_deep_mlp(depth: int, width: int, activation: str, kernel_initializer="
     else:
         raise TypeError(f"kernel_initializer must be a Keras initializer name or a positive std, "
                         f"got {type(kernel_initializer).__name__}")
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
+    keras = lazy.keras()
 
     def initializer():  # a fresh instance per layer, so that layers do not share draws
         return keras.initializers.get(initializer_config)

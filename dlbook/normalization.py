@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import validation
+from dlbook import lazy, validation
 from dlbook.gradcheck import numerical_gradient, relative_error
 
 EPSILON = 1e-3  # Keras' default for BatchNormalization and LayerNormalization
@@ -307,10 +307,7 @@ def keras_normalization(layer: str, x, gamma, beta, dout, training: bool = True,
     moving_var = np.ones(d) if moving_var is None else _check_vector("moving_var", moving_var, d)
     eps = validation.positive("eps", eps)
 
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
+    keras = lazy.keras()
 
     from dlbook import backend
 
@@ -383,10 +380,7 @@ def build_normalized_mlp(input_shape, hidden, n_outputs: int, placement: str = "
                         f"got {type(input_normalization).__name__}")
     momentum = validation.number("momentum", momentum, 0, 1)
 
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
+    keras = lazy.keras()
 
     def norm(i):
         if normalization == "batch":

@@ -48,7 +48,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import backend, validation
+from dlbook import backend, lazy, validation
 from dlbook.gradient_descent import Trajectory
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "nadam")
@@ -585,16 +585,13 @@ def keras_optimizer(optimizer: str, float64: bool = False, **hyperparameters):
     learning rate in float64 and passes every hyperparameter as a NumPy
     float64, which stays exact: for step-by-step comparisons in float64.
     """
-    from dlbook.config import quiet_tensorflow
-
     optimizer = _check_name(optimizer)
     hyper = _hyperparameters(optimizer, "textbook", hyperparameters)
     hyper.pop("form", None)
     if "beta" in hyper:
         hyper["momentum"] = hyper.pop("beta")
     validation.boolean("float64", float64)
-    quiet_tensorflow()
-    import keras
+    keras = lazy.keras()
 
     classes = {"sgd": keras.optimizers.SGD, "momentum": keras.optimizers.SGD,
                "nesterov": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop,
@@ -622,10 +619,7 @@ def _floatx(dtype: str):
 
 def _keras_run(optimizer, theta0, next_gradient: Callable, steps: int,
                hyperparameters: dict) -> np.ndarray:
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
+    keras = lazy.keras()
 
     theta0 = _as_array("theta0", theta0)
     opt = keras_optimizer(optimizer, float64=True, **hyperparameters)
