@@ -487,16 +487,8 @@ def _pair(name: str, value) -> tuple[int, int]:
 
 
 def _check_images(name: str, value) -> np.ndarray:
-    """A finite float64 (N, H, W, C) array (infinities allowed: max pooling pads with -inf)."""
-    if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be a float array of shape (N, H, W, C), got {type(value).__name__}")
-    array = np.asarray(value, dtype=np.float64)
-    if array.ndim != 4 or 0 in array.shape:
-        raise ValueError(f"{name} must be a 4-D array (N, H, W, C) (channels last, like Keras) "
-                         f"with no empty axis, got shape {array.shape}")
-    if np.any(np.isnan(array)):
-        raise ValueError(f"{name} must not contain NaN")
-    return array
+    """A float64 (N, H, W, C) array, channels last like Keras (max pooling pads with -inf)."""
+    return validation.float_array(name, value, "(N, H, W, C)", allow_inf=True)
 
 
 def _check_conv_args(x, w, b):

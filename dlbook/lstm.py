@@ -37,16 +37,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import backend, lazy, validation
+from dlbook import lazy, validation
 from dlbook.activations import sigmoid
 from dlbook.gradcheck import numerical_gradient, relative_error
 from dlbook.recurrent import (
-    _check_array,
     _check_state,
     _check_units,
     _check_upstream,
+    _run_keras_float64,
     random_orthogonal,
-    tanh_float64,
 )
 
 GATES = ("i", "f", "g", "o")  # Keras' order of the four blocks of the kernel and the bias
@@ -128,7 +127,7 @@ def lstm_gates(x_t, h_prev, W_x, W_h, b) -> LSTMGates:
     o = sigma(z_o). ``x_t`` (N, D), ``h_prev`` (N, H), ``W_x`` (D, 4H),
     ``W_h`` (H, 4H), ``b`` (4H,). Returns :class:`LSTMGates` (i, f, g, o), each (N, H).
     """
-    x_t = _check_array("x_t", x_t, 2)
+    x_t = validation.float_array("x_t", x_t, "(N, D)")
     W_x, W_h, b = _check_weights(W_x, W_h, b, x_t.shape[1])
     h_prev = _check_state("h_prev", h_prev, x_t.shape[0], W_h.shape[0])
     return _gates(x_t @ W_x + h_prev @ W_h + b)
@@ -154,7 +153,7 @@ def lstm_forward(x, h0, c0, W_x, W_h, b) -> tuple[np.ndarray, LSTMCache]:
     :class:`LSTMCache`, whose ``c[:, 1:]`` are the cell states and ``gates``
     the gate activations of every step.
     """
-    x = _check_array("x", x, 3)
+    x = validation.float_array("x", x, "(N, T, D)")
     n, steps, d = x.shape
     W_x, W_h, b = _check_weights(W_x, W_h, b, d)
     hidden = W_h.shape[0]
@@ -173,7 +172,7 @@ def lstm_forward(x, h0, c0, W_x, W_h, b) -> tuple[np.ndarray, LSTMCache]:
 
 def split_gates(gates) -> LSTMGates:
     """The (N, ..., 4H) gate activations of :class:`LSTMCache` as :class:`LSTMGates` of (N, ..., H)."""
-    gates = _check_array("gates", gates, None)
+    gates = validation.float_array("gates", gates)
     if gates.ndim < 1 or gates.shape[-1] % 4 or gates.shape[-1] == 0:
         raise ValueError(f"gates must have a last axis of 4H entries, got shape {gates.shape}")
     return LSTMGates(*np.split(gates, 4, axis=-1))
@@ -303,21 +302,15 @@ def keras_lstm(x, W_x, W_h, b, h0=None, c0=None, return_sequences: bool = True) 
     The layer's tanh is :func:`dlbook.recurrent.tanh_float64`, so that it
     stays float64 on every backend.
     """
-    x = _check_array("x", x, 3)
+    x = validation.float_array("x", x, "(N, T, D)")
     W_x, W_h, b = _check_weights(W_x, W_h, b, x.shape[2])
     validation.boolean("return_sequences", return_sequences)
     if (h0 is None) != (c0 is None):
         raise ValueError("h0 and c0 must be given together, or both left None")
     hidden = W_h.shape[0]
-    keras = lazy.keras()
-    backend.enable_float64()
-    layer = keras.layers.LSTM(hidden, activation=tanh_float64, return_sequences=return_sequences,
-                              dtype="float64")
-    layer.build(x.shape)
-    layer.set_weights([W_x, W_h, b])
-    state = {} if h0 is None else {"initial_state": [_check_state("h0", h0, x.shape[0], hidden),
-                                                     _check_state("c0", c0, x.shape[0], hidden)]}
-    return np.asarray(keras.ops.convert_to_numpy(layer(x, **state)), dtype=np.float64)
+    states = None if h0 is None else [_check_state("h0", h0, x.shape[0], hidden),
+                                      _check_state("c0", c0, x.shape[0], hidden)]
+    return _run_keras_float64("LSTM", x, [W_x, W_h, b], states, return_sequences)
 
 
 def build_memory_classifier(cell: str = "lstm", units: int = 16, steps: int | None = None,
@@ -371,7 +364,9 @@ def _gates(z: np.ndarray) -> LSTMGates:
 
 
 def _check_weights(W_x, W_h, b, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    W_x, W_h, b = _check_array("W_x", W_x, 2), _check_array("W_h", W_h, 2), _check_array("b", b, 1)
+    W_x = validation.float_array("W_x", W_x, "(D, 4H)")
+    W_h = validation.float_array("W_h", W_h, "(H, 4H)")
+    b = validation.float_array("b", b, "(4H,)")
     hidden = W_h.shape[0]
     if W_h.shape != (hidden, 4 * hidden):
         raise ValueError(f"W_h must have shape (H, 4H), the four gates side by side, got {W_h.shape}")
@@ -386,8 +381,10 @@ def _check_cache(cache) -> tuple[np.ndarray, ...]:
     if not isinstance(cache, tuple) or len(cache) != 6:
         raise ValueError("cache must be the 6-tuple (x, h, c, gates, W_x, W_h) that lstm_forward "
                          f"returned, got {type(cache).__name__}")
-    x, h, c, gates, W_x, W_h = (_check_array(f"cache.{name}", value, ndim) for name, value, ndim
-                                in zip(LSTMCache._fields, cache, (3, 3, 3, 3, 2, 2), strict=True))
+    layouts = ("(N, T, D)", "(N, T + 1, H)", "(N, T + 1, H)", "(N, T, 4H)", "(D, 4H)", "(H, 4H)")
+    x, h, c, gates, W_x, W_h = (
+        validation.float_array(f"cache.{name}", value, layout)
+        for name, value, layout in zip(LSTMCache._fields, cache, layouts, strict=True))
     n, steps, d = x.shape
     hidden = W_h.shape[0]
     if (h.shape != (n, steps + 1, hidden) or c.shape != h.shape or gates.shape != (n, steps, 4 * hidden)

@@ -410,28 +410,13 @@ def build_normalized_mlp(input_shape, hidden, n_outputs: int, placement: str = "
 
 def _check_batch(name: str, value) -> np.ndarray:
     """A finite float64 (N, D) array with N, D >= 1."""
-    if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be a float array of shape (N, D), got {type(value).__name__}")
-    array = np.asarray(value, dtype=np.float64)
-    if array.ndim != 2 or 0 in array.shape:
-        raise ValueError(f"{name} must be a 2-D array of shape (N, D) with N, D >= 1, "
-                         f"got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
-    return array
+    return validation.float_array(name, value, "(N, D)")
 
 
 def _check_vector(name: str, value, size: int | None = None) -> np.ndarray:
-    if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be a float array of shape (D,), got {type(value).__name__}")
-    array = np.asarray(value, dtype=np.float64)
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array of shape (D,), got shape "
-                         f"{array.shape}")
+    array = validation.float_array(name, value, "(D,)")
     if size is not None and array.shape != (size,):
         raise ValueError(f"{name} must have shape ({size},), got {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
     return array
 
 

@@ -108,7 +108,7 @@ def rnn_step(x_t, h_prev, W_x, W_h, b) -> np.ndarray:
     ``x_t`` (N, D), ``h_prev`` = h_{t-1} (N, H), ``W_x`` (D, H), ``W_h`` (H, H),
     ``b`` (H,). Returns h_t (N, H).
     """
-    x_t = _check_array("x_t", x_t, 2)
+    x_t = validation.float_array("x_t", x_t, "(N, D)")
     W_x, W_h, b = _check_weights(W_x, W_h, b, x_t.shape[1])
     h_prev = _check_state("h_prev", h_prev, x_t.shape[0], W_h.shape[0])
     return np.tanh(x_t @ W_x + h_prev @ W_h + b)
@@ -122,7 +122,7 @@ def rnn_forward(x, h0, W_x, W_h, b) -> tuple[np.ndarray, RNNCache]:
     (N, T, H) (Keras' ``return_sequences=True``; the last one, ``[:, -1]``, is
     what ``return_sequences=False`` returns) and the :class:`RNNCache`.
     """
-    x = _check_array("x", x, 3)
+    x = validation.float_array("x", x, "(N, T, D)")
     n, steps, d = x.shape
     W_x, W_h, b = _check_weights(W_x, W_h, b, d)
     hidden = W_h.shape[0]
@@ -147,7 +147,7 @@ def rnn_step_backward(dh_t, x_t, h_prev, h_t, W_x, W_h) -> tuple[np.ndarray, ...
     ``dh_t``, ``h_prev``, ``h_t`` (N, H); ``x_t`` (N, D). Returns
     (dx_t (N, D), dh_prev (N, H), dW_x (D, H), dW_h (H, H), db (H,)).
     """
-    dh_t, x_t = _check_array("dh_t", dh_t, 2), _check_array("x_t", x_t, 2)
+    dh_t, x_t = validation.float_array("dh_t", dh_t, "(N, H)"), validation.float_array("x_t", x_t, "(N, D)")
     n, hidden = dh_t.shape
     h_prev, h_t = _check_state("h_prev", h_prev, n, hidden), _check_state("h_t", h_t, n, hidden)
     if x_t.shape[0] != n:
@@ -281,7 +281,7 @@ def naive_forecast(x, horizon: int = 1, period: int = 1) -> np.ndarray:
     ``period=11`` for yearly sunspots the value one solar cycle ago (a
     seasonal naive forecast). ``x`` (N, T, 1) or (N, T); returns (N, horizon).
     """
-    x = _check_array("x", x, None)
+    x = validation.float_array("x", x)
     if x.ndim == 3:
         if x.shape[2] != 1:
             raise ValueError(f"x must have one feature, shape (N, T, 1), got {x.shape}")
@@ -303,7 +303,7 @@ def forecast_errors(y, y_hat, scale: float = 1.0) -> dict[str, float]:
     ``y`` and ``y_hat`` have the same number of values, e.g. (N, horizon) and
     (N, horizon) or (N,). Returns ``{"MAE": ..., "MSE": ...}``.
     """
-    y, y_hat = _check_array("y", y, None), _check_array("y_hat", y_hat, None)
+    y, y_hat = validation.float_array("y", y), validation.float_array("y_hat", y_hat)
     if y.size != y_hat.size or y.size == 0 or len(y) != len(y_hat):
         raise ValueError(f"y and y_hat must hold the same number of values, got shapes {y.shape} "
                          f"and {y_hat.shape}")
@@ -335,17 +335,22 @@ def keras_simple_rnn(x, W_x, W_h, b, h0=None, return_sequences: bool = True) -> 
     :func:`rnn_forward` must reproduce. The layer's tanh is
     :func:`tanh_float64`, so that it stays float64 on every backend.
     """
-    x = _check_array("x", x, 3)
+    x = validation.float_array("x", x, "(N, T, D)")
     W_x, W_h, b = _check_weights(W_x, W_h, b, x.shape[2])
     validation.boolean("return_sequences", return_sequences)
-    hidden = W_h.shape[0]
+    states = None if h0 is None else [_check_state("h0", h0, x.shape[0], W_h.shape[0])]
+    return _run_keras_float64("SimpleRNN", x, [W_x, W_h, b], states, return_sequences)
+
+
+def _run_keras_float64(layer_name: str, x, weights, initial_state, return_sequences: bool) -> np.ndarray:
+    """Keras' recurrent layer ``layer_name`` built in float64 with ``weights``, run on ``x``."""
     keras = lazy.keras()
     backend.enable_float64()
-    layer = keras.layers.SimpleRNN(hidden, activation=tanh_float64, return_sequences=return_sequences,
-                                   dtype="float64")
+    layer = getattr(keras.layers, layer_name)(weights[1].shape[0], activation=tanh_float64,
+                                              return_sequences=return_sequences, dtype="float64")
     layer.build(x.shape)
-    layer.set_weights([W_x, W_h, b])
-    state = {} if h0 is None else {"initial_state": [_check_state("h0", h0, x.shape[0], hidden)]}
+    layer.set_weights(weights)
+    state = {} if initial_state is None else {"initial_state": initial_state}
     return np.asarray(keras.ops.convert_to_numpy(layer(x, **state)), dtype=np.float64)
 
 
@@ -538,21 +543,10 @@ def predict(model, x, batch_size: int = 512) -> np.ndarray:
 # Input checks
 
 
-def _check_array(name: str, value, ndim: int | None) -> np.ndarray:
-    """A finite float64 array (of ``ndim`` dimensions, all non-empty, when given)."""
-    if value is None or isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be a float array, got {type(value).__name__}")
-    array = np.asarray(value, dtype=np.float64)
-    if ndim is not None and (array.ndim != ndim or 0 in array.shape):
-        shape = {2: "(N, D)", 3: "(N, T, D)"}.get(ndim, f"{ndim}-D")
-        raise ValueError(f"{name} must be a non-empty {ndim}-D array {shape}, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
-    return array
-
-
 def _check_weights(W_x, W_h, b, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    W_x, W_h, b = _check_array("W_x", W_x, 2), _check_array("W_h", W_h, 2), _check_array("b", b, 1)
+    W_x = validation.float_array("W_x", W_x, "(D, H)")
+    W_h = validation.float_array("W_h", W_h, "(H, H)")
+    b = validation.float_array("b", b, "(H,)")
     hidden = W_h.shape[0]
     if W_h.shape != (hidden, hidden):
         raise ValueError(f"W_h must be square (H, H), got {W_h.shape}")
@@ -564,7 +558,7 @@ def _check_weights(W_x, W_h, b, d: int) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def _check_state(name: str, value, n: int, hidden: int) -> np.ndarray:
-    state = _check_array(name, value, 2)
+    state = validation.float_array(name, value, "(N, H)")
     if state.shape != (n, hidden):
         raise ValueError(f"{name} must have shape (N, H) = ({n}, {hidden}), got {state.shape}")
     return state
@@ -574,8 +568,9 @@ def _check_cache(cache) -> tuple[np.ndarray, ...]:
     if not isinstance(cache, tuple) or len(cache) != 4:
         raise ValueError("cache must be the 4-tuple (x, h, W_x, W_h) that rnn_forward returned, "
                          f"got {type(cache).__name__}")
-    x, h, W_x, W_h = (_check_array(f"cache.{name}", value, ndim) for name, value, ndim
-                      in zip(RNNCache._fields, cache, (3, 3, 2, 2), strict=True))
+    layouts = ("(N, T, D)", "(N, T + 1, H)", "(D, H)", "(H, H)")
+    x, h, W_x, W_h = (validation.float_array(f"cache.{name}", value, layout)
+                      for name, value, layout in zip(RNNCache._fields, cache, layouts, strict=True))
     n, steps, d = x.shape
     hidden = W_h.shape[0]
     if h.shape != (n, steps + 1, hidden) or W_x.shape != (d, hidden) or W_h.shape != (hidden, hidden):
@@ -585,7 +580,7 @@ def _check_cache(cache) -> tuple[np.ndarray, ...]:
 
 
 def _check_upstream(dh, n: int, steps: int, hidden: int) -> np.ndarray:
-    dh = _check_array("dh", dh, None)
+    dh = validation.float_array("dh", dh)
     if dh.shape == (n, hidden):
         full = np.zeros((n, steps, hidden))
         full[:, -1] = dh

@@ -91,3 +91,24 @@ def shape(name: str, value, rank: int | None = None) -> tuple[int, ...]:
             isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1 for d in value):
         raise ValueError(f"{name} must be {expected}, got {tuple(value)!r}")
     return tuple(int(d) for d in value)
+
+
+def float_array(name: str, value, layout: str | None = None, *, allow_inf: bool = False) -> np.ndarray:
+    """``value`` as a float64 array, shaped as ``layout`` says if given (``"(N, H, W, C)"``).
+
+    With a layout the array must have that many axes, none of them empty.
+    NaN is always refused; infinities too unless ``allow_inf`` (max pooling
+    pads with -inf).
+    """
+    expected = f"a float array of shape {layout}" if layout else "a float array"
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__}")
+    array = np.asarray(value, dtype=np.float64)
+    ndim = None if layout is None else len([axis for axis in layout.strip("()").split(",") if axis.strip()])
+    if ndim is not None and (array.ndim != ndim or 0 in array.shape):
+        raise ValueError(f"{name} must be a {ndim}-D array of shape {layout} with no empty axis, "
+                         f"got shape {array.shape}")
+    if np.any(np.isnan(array)) or not (allow_inf or np.all(np.isfinite(array))):
+        raise ValueError(f"{name} must be finite; found NaN or inf" if not allow_inf
+                         else f"{name} must not contain NaN")
+    return array

@@ -326,7 +326,8 @@ def test_random_translations_shift_each_image_within_the_range_and_repeat_with_t
 
 def test_conv_rejects_bad_arguments_with_messages_that_name_them():
     x, w, b = conv_problem()
-    with pytest.raises(ValueError, match=r"x must be a 4-D array \(N, H, W, C\).*got shape \(7, 8, 3\)"):
+    with pytest.raises(ValueError,
+                       match=r"x must be a 4-D array of shape \(N, H, W, C\).*got shape \(7, 8, 3\)"):
         cv.conv2d_forward(x[0], w, b)
     with pytest.raises(ValueError, match="w must have as many input channels as x"):
         cv.conv2d_forward(x[..., :2], w, b)

@@ -260,7 +260,7 @@ def _cache():
                           np.ones((2, 8)), np.zeros(8)), ValueError,
      r"c_prev must have shape \(N, H\) = \(2, 2\)"),
     (lambda: ls.lstm_forward(np.ones((2, 3)), None, None, np.ones((3, 8)), np.ones((2, 8)), np.zeros(8)),
-     ValueError, r"x must be a non-empty 3-D array \(N, T, D\)"),
+     ValueError, r"x must be a 3-D array of shape \(N, T, D\)"),
     (lambda: ls.lstm_forward(np.ones((1, 2, 3)), np.ones((2, 2)), None, np.ones((3, 8)), np.ones((2, 8)),
                              np.zeros(8)), ValueError, r"h0 must have shape \(N, H\) = \(1, 2\)"),
     (lambda: ls.lstm_backward(np.ones((2, 3, 2)), (1, 2, 3)), ValueError,

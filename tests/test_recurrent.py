@@ -280,7 +280,7 @@ def _cache():
 
 @pytest.mark.parametrize("call, error, match", [
     (lambda: rc.rnn_step(np.ones(3), np.ones((1, 2)), np.ones((3, 2)), np.eye(2), np.zeros(2)), ValueError,
-     r"x_t must be a non-empty 2-D array \(N, D\)"),
+     r"x_t must be a 2-D array of shape \(N, D\)"),
     (lambda: rc.rnn_step(np.ones((1, 3)), np.ones((1, 2)), np.ones((2, 2)), np.eye(2), np.zeros(2)),
      ValueError, r"W_x must have shape \(D, H\) = \(3, 2\), got \(2, 2\)"),
     (lambda: rc.rnn_step(np.ones((1, 3)), np.ones((1, 2)), np.ones((3, 2)), np.ones((2, 3)), np.zeros(2)),
@@ -290,11 +290,11 @@ def _cache():
     (lambda: rc.rnn_step(np.ones((1, 3)), np.ones((2, 2)), np.ones((3, 2)), np.eye(2), np.zeros(2)),
      ValueError, r"h_prev must have shape \(N, H\) = \(1, 2\)"),
     (lambda: rc.rnn_forward(np.ones((2, 3)), None, np.ones((3, 2)), np.eye(2), np.zeros(2)), ValueError,
-     r"x must be a non-empty 3-D array \(N, T, D\)"),
+     r"x must be a 3-D array of shape \(N, T, D\)"),
     (lambda: rc.rnn_forward(np.full((1, 2, 1), np.nan), None, np.ones((1, 2)), np.eye(2), np.zeros(2)),
      ValueError, "x must be finite"),
     (lambda: rc.rnn_forward("x", None, np.ones((1, 2)), np.eye(2), np.zeros(2)), TypeError,
-     "x must be a float array, got str"),
+     "x must be a float array of shape \\(N, T, D\\), got str"),
     (lambda: rc.rnn_backward(np.ones((2, 3, 4)), None), ValueError,
      r"cache must be the 4-tuple \(x, h, W_x, W_h\) that rnn_forward returned"),
     (lambda: rc.rnn_backward(np.ones((2, 2, 4)), _cache()), ValueError,

@@ -83,3 +83,22 @@ def test_shape_accepts_positive_ints_and_a_bare_int_for_any_rank():
 def test_shape_rejects(value, rank, error, match):
     with pytest.raises(error, match=match):
         validation.shape("s", value, rank)
+
+
+def test_float_array_checks_layout_emptiness_and_finiteness():
+    np.testing.assert_array_equal(validation.float_array("x", [[1, 2]], "(N, D)"), [[1.0, 2.0]])
+    assert validation.float_array("x", [np.inf, 1.0], "(D,)", allow_inf=True)[0] == np.inf
+    assert validation.float_array("x", 3.0).shape == ()  # no layout: any shape
+
+
+@pytest.mark.parametrize("value, layout, allow_inf, error, match", [
+    ("abc", "(N, D)", False, TypeError, r"x must be a float array of shape \(N, D\), got str"),
+    (None, None, False, TypeError, "x must be a float array, got NoneType"),
+    (np.ones(3), "(N, D)", False, ValueError, r"x must be a 2-D array of shape \(N, D\) .*got shape \(3,\)"),
+    (np.ones((0, 3)), "(N, D)", False, ValueError, r"with no empty axis, got shape \(0, 3\)"),
+    ([1.0, np.inf], "(D,)", False, ValueError, "x must be finite; found NaN or inf"),
+    ([1.0, np.nan], "(D,)", True, ValueError, "x must not contain NaN"),
+])
+def test_float_array_rejects(value, layout, allow_inf, error, match):
+    with pytest.raises(error, match=match):
+        validation.float_array("x", value, layout, allow_inf=allow_inf)
