@@ -16,13 +16,13 @@ How it works, and why it cannot be fooled:
   seeded public and hidden calls, a reference in ``dlbook``, a stated
   tolerance (:mod:`~dlbook.grading.compare`), a hint and a book section.
 - **Isolation** (:mod:`~dlbook.grading.sandbox`,
-  :mod:`~dlbook.grading.worker`): student code runs only in worker
+  :mod:`~dlbook.grading.runtime.worker`): student code runs only in worker
   processes, one per exercise (public cases, then hidden cases in another),
   forked from a fork server that has loaded NumPy (or Keras) once, and held
   to a wall-clock limit, ``RLIMIT_CPU`` and ``RLIMIT_AS``
-  (:mod:`~dlbook.grading.limits` states the defaults: 10 s, 10 s, 1 GiB for
+  (:mod:`~dlbook.grading.runtime.limits` states the defaults: 10 s, 10 s, 1 GiB for
   NumPy exercises). A worker writes each result to a result file as framed
-  plain data (:mod:`~dlbook.grading.codec`: JSON plus ``.npy`` arrays, no
+  plain data (:mod:`~dlbook.grading.runtime.codec`: JSON plus ``.npy`` arrays, no
   pickle), never through stdout; its stdout and stderr are captured and
   shown truncated, and only for public cases.
 - **Judging** happens in the grading process only, on those plain values:
@@ -59,7 +59,7 @@ _EXPORTS = {
     "coding_exercises": "dlbook.grading.listing",
     "grade_path": "dlbook.grading.runner",
     "exercises": "dlbook.grading.registry",
-    "Limits": "dlbook.grading.limits",
+    "Limits": "dlbook.grading.runtime.limits",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlbook.gradcheck import numerical_gradient, relative_error
-from dlbook.grading.codec import Fixture
+from dlbook.grading.runtime.codec import Fixture
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,53 @@
 """Exercises whose answer is a Keras model: a builder, and a compile-and-fit function.
 
 The student's function runs in a Keras worker and its model comes back as
-data; a trusted verifier (:mod:`dlbook.grading.keras_checks`) measures it;
-the checks here compare those measurements in the grading process.
+data; a trusted verifier (:mod:`dlbook.grading.runtime.keras_checks`), in a
+sandbox of its own, measures it on data the grader sends; the checks here
+compare those measurements in the grading process. The reference
+architecture is described here, in the grader, from :mod:`dlbook.models`.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
-from dlbook.grading import keras_checks
-from dlbook.grading.codec import KerasModelData
-from dlbook.grading.limits import KERAS_LIMITS, Limits
-from dlbook.grading.registry import Call, Check, Exercise, Outcome
+import numpy as np
+
+from dlbook.grading.registry import Call, Check, Exercise, Outcome, resolve
+from dlbook.grading.runtime import keras_checks
+from dlbook.grading.runtime.codec import KerasModelData
+from dlbook.grading.runtime.limits import KERAS_LIMITS, Limits
 
 MIN_LOSS_DROP = 0.10  # a short training run must lower the loss by at least 10 %
+
+
+def moons(seed: int):
+    """The two-moons split the compile-and-fit exercise trains and is tested on."""
+    from dlbook import data
+
+    return data.load_moons(n_samples=500, noise=0.2, seed=seed)
+
+
+def training_data(spec: dict) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` for a builder's short training run: iris, or random 28x28 images."""
+    if spec["data"] == "iris":
+        from dlbook import data
+
+        split = data.load_iris(seed=spec["seed"])
+        return split.x_train, split.y_train
+    rng = np.random.default_rng(spec["seed"])
+    n = spec.get("n", 64)
+    return rng.random((n, 28, 28), dtype=np.float32), rng.integers(0, 10, n)
+
+
+@functools.cache
+def reference_description(reference: str) -> dict:
+    """:func:`keras_checks.describe` of the model the reference builder makes (in the grader)."""
+    from dlbook.config import quiet_tensorflow
+
+    quiet_tensorflow()
+    return keras_checks.describe(resolve(reference)())
 
 
 def model_problems(value) -> list[str]:
@@ -60,7 +93,10 @@ class KerasExercise(Exercise):
         if problems:
             return problems
         result = services.verify(self.verify_job(outcome.value), self.limits)
-        return [result] if isinstance(result, str) else result
+        return [result] if isinstance(result, str) else self.with_reference(result)
+
+    def with_reference(self, measured: dict) -> dict:
+        return measured
 
     def judge(self, call: Call, outcome: Outcome, services) -> list[Check]:
         measured = self.measured(call, outcome, services)
@@ -93,7 +129,12 @@ class KerasBuilderExercise(KerasExercise):
                 names + ["layers", "output shape", "parameter count", "training run"]]
 
     def verify_job(self, model: KerasModelData) -> dict:
-        return {"model": model, "reference": self.reference, "train": self.train}
+        x, y = training_data(self.train)
+        return {"model": model, "train": {**{k: v for k, v in self.train.items() if k != "data"},
+                                          "x": x, "y": y}}
+
+    def with_reference(self, measured: dict) -> dict:
+        return {**measured, "reference": reference_description(self.reference)}
 
     def problems(self, check: str, measured: dict) -> list[str]:
         student, reference = measured["student"], measured["reference"]
@@ -140,7 +181,10 @@ class KerasFitExercise(KerasExercise):
                 Check(f"held-out accuracy >= {self.threshold:.0%}", hidden=True)]
 
     def verify_job(self, model: KerasModelData) -> dict:
-        return {"model": model, "accuracy": {"seed": self.seed, "parts": ["train", "test"]}}
+        split = moons(self.seed)
+        return {"model": model, "accuracy": {part: (getattr(split, f"x_{part}"),
+                                                    getattr(split, f"y_{part}"))
+                                             for part in ("train", "test")}}
 
     def problems(self, check: str, measured: dict) -> list[str]:
         if check.startswith("compiled"):

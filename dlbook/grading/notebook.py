@@ -20,10 +20,11 @@ import os
 import sys
 import time
 
-from dlbook.grading import codec, keras_checks, registry, sandbox, worker
-from dlbook.grading.limits import Limits
+from dlbook.grading import registry, sandbox
 from dlbook.grading.report import ExerciseResult
 from dlbook.grading.runner import grade_exercise
+from dlbook.grading.runtime import codec, keras_checks, standin, worker
+from dlbook.grading.runtime.limits import Limits
 
 
 class LocalServices:
@@ -44,7 +45,7 @@ def _forked_execute(function):
     def execute(calls, budget: Limits) -> sandbox.Run:
         def target(emit):
             arguments = _fresh_arguments(calls)
-            worker.refuse_references()
+            standin.install()
             emit({"event": "loaded", "notes": []})
             worker.run_calls(function, arguments, emit)
             emit({"event": "done"})

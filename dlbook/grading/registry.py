@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlbook.grading import compare as cmp
-from dlbook.grading.limits import NUMPY_LIMITS, Limits
+from dlbook.grading.runtime.limits import NUMPY_LIMITS, Limits
 
 # The published book (``html.baseurl`` in _config.yml): feedback links work from any notebook.
 BOOK_URL = "https://dlbook.github.io/dlbook/book/{page}.html"

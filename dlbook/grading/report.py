@@ -138,6 +138,7 @@ class GradeReport:
     sources: list[str]
     results: list[ExerciseResult]
     seconds: float = 0.0
+    isolation: dict = field(default_factory=dict)  # isolation.describe() of what ran the code
 
     @property
     def score(self) -> float:
@@ -155,6 +156,8 @@ class GradeReport:
                   f"{r.status}" for r in self.results]
         lines.append(f"{'total':<{width}}  {_points(self.score):>6}  "
                      f"{_points(self.max_score):>4}  ({self.seconds:.1f} s)")
+        if self.isolation:
+            lines.append(f"isolation: {self.isolation['description']}")
         return "\n".join(lines)
 
     def gradescope(self, hidden_visibility: str = "after_published") -> dict:
@@ -182,7 +185,7 @@ class GradeReport:
                 })
         return {"score": float(self.score), "max_score": float(self.max_score),
                 "execution_time": round(self.seconds, 3), "output": self.table(),
-                "tests": tests}
+                "extra_data": {"isolation": self.isolation}, "tests": tests}
 
 
 def _points(value: float) -> str:

@@ -1,12 +1,15 @@
 """Grading: run an exercise's calls in workers, judge what came back, score it.
 
 Each exercise runs in two workers: one for the public cases, then one for the
-hidden cases, so code that prints or leaks its arguments never reveals a
-hidden input in the feedback shown to the student. Both share the exercise's
-limits: the hidden worker gets what the public one left of the wall-clock
-and CPU budget. A file that cannot even be imported (it raises, hangs, or
-kills itself while loading) is run once; every exercise of it gets that
-verdict.
+hidden cases, so the hidden inputs are never in a process whose output the
+student sees. Of the hidden cases only pass/fail and points are reported:
+nothing the submission printed, raised or wrote while running them. Both
+workers share the exercise's limits: the hidden worker gets what the public
+one left of the wall-clock and CPU budget. A file that cannot even be
+imported (it raises, hangs, or kills itself while loading) is run once;
+every exercise of it gets that verdict. A worker that leaves results the
+grader cannot read (:func:`dlbook.grading.sandbox.read_run`) gets "invalid
+result" for its exercise, and the grading of the others goes on.
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from dlbook.grading.limits import Limits
+from dlbook.grading.isolation import SANDBOX_SUBMISSION, describe
 from dlbook.grading.registry import Call, Exercise, Outcome
 from dlbook.grading.report import ExerciseResult, GradeReport, Item
+from dlbook.grading.runtime.limits import Limits
 from dlbook.grading.sandbox import Run, Sandbox
 from dlbook.grading.sources import StudentSource, find_sources
 
 MIN_BUDGET_S = 0.05
+HIDDEN_FAILURE = "failed (hidden case: no details are shown)"
 Execute = Callable[[list[Call], Limits], Run]
 
 
@@ -37,6 +42,9 @@ def outcomes_from_run(run: Run, n_calls: int, worker_limits: Limits, function: s
     Frames are accepted only in order (call 0, 1, ...); a submission that
     writes extra or forged frames can only describe its own calls.
     """
+    if run.corrupt:
+        return [Outcome("stopped", value="invalid result", message=(
+            f"the grader could not read this exercise's results: {run.corrupt}"))] * n_calls
     first = _first_event(run.frames)
     if first == "import_error":
         return [_import_error(run.frames[0])] * n_calls
@@ -65,6 +73,8 @@ def _first_event(frames: list[dict]) -> str | None:
 
 def _import_error(frame: dict) -> Outcome:
     error = _error_fields(frame.get("error"))
+    if error["reference"]:
+        return _reference_outcome(error)
     return Outcome("import_error", error=error,
                    message=f"your code could not be loaded: it raised {error['type']}"
                            f"{_colon(error['message'])}\n{error['traceback']}")
@@ -85,13 +95,22 @@ def _error_fields(error) -> dict:
     return {"type": str(error.get("type", "Error"))[:100],
             "message": str(error.get("message", ""))[:2000],
             "traceback": str(error.get("traceback", ""))[:4000],
-            "not_implemented": error.get("not_implemented") is True}
+            "not_implemented": error.get("not_implemented") is True,
+            "reference": error.get("reference") is True}
+
+
+def _reference_outcome(error: dict) -> Outcome:
+    return Outcome("reference", error=error, message=(
+        f"your code uses the book's reference implementation: {error['message']}; "
+        "such a submission scores no points"))
 
 
 def _call_outcome(frame: dict, function: str, worker_limits: Limits) -> Outcome:
     seconds = frame.get("seconds") if isinstance(frame.get("seconds"), float) else 0.0
     if "error" in frame:
         error = _error_fields(frame["error"])
+        if error["reference"]:
+            return _reference_outcome(error)
         if error["not_implemented"]:
             return Outcome("not_implemented", error=error, seconds=seconds, message=(
                 f"not implemented yet: `{function}` raises NotImplementedError; replace the "
@@ -123,9 +142,6 @@ def _limit_note(error: dict, worker_limits: Limits) -> str:
 def stop_reason(run: Run, worker_limits: Limits) -> tuple[str, str]:
     """Why a worker stopped before finishing: a short status and words a student can act on."""
     info = run.exit
-    if info.lost:
-        return "worker lost", (f"the grader lost its worker ({info.lost}); did your code kill "
-                               "another process?")
     if info.timed_out:
         return "time limit", (f"did not finish within the wall-clock limit of "
                               f"{worker_limits.wall_s:g} s")
@@ -173,8 +189,6 @@ def grade_exercise(exercise: Exercise, execute: Execute, services,
         if not hidden:
             public_run = run
             notes += _load_notes(run)
-        if run.exit.lost:
-            notes.append(stop_reason(run, budget)[1])
         budget = _remaining(budget, run)
     items = []
     for call, outcome in zip(calls, outcomes, strict=True):
@@ -195,7 +209,7 @@ def _load_notes(run: Run) -> list[str]:
 def _remaining(budget: Limits, run: Run) -> Limits | None:
     wall = budget.wall_s - run.exit.wall_s
     cpu = budget.cpu_s - run.exit.cpu_s
-    if run.exit.lost or wall < MIN_BUDGET_S or cpu < MIN_BUDGET_S:
+    if wall < MIN_BUDGET_S or cpu < MIN_BUDGET_S:
         return None
     return replace(budget, wall_s=wall, cpu_s=cpu)
 
@@ -214,9 +228,10 @@ def score_call(exercise: Exercise, call: Call, outcome: Outcome, services) -> li
     items = []
     for check in checks:
         hidden = call.hidden or check.hidden
+        problems = (HIDDEN_FAILURE,) if hidden and check.problems else check.problems
         items.append(Item(f"hidden: {check.name}" if hidden else check.name,
                           0.0 if check.problems else exercise.points, exercise.points, hidden,
-                          check.problems))
+                          problems))
     return items
 
 
@@ -225,6 +240,8 @@ def status(items: list[Item], outcomes: list[Outcome]) -> str:
     if all(item.passed for item in items):
         return "passed"
     kinds = {outcome.status for outcome in outcomes}
+    if "reference" in kinds:
+        return "uses the reference implementation"
     for kind, word in (("import_error", "import error"), ("not_defined", "not defined")):
         if kinds == {kind}:
             return word
@@ -245,16 +262,17 @@ def status(items: list[Item], outcomes: list[Outcome]) -> str:
 
 
 class Grader:
-    """Grades student sources in fork-server workers (use ``with``).
+    """Grades student sources, each exercise in isolated workers (use ``with``).
 
     ``limit_overrides`` (``{"wall_s": 5, ...}``) replaces fields of every
-    exercise's limits.
+    exercise's limits; ``isolation`` is ``"auto"``, ``"bubblewrap"`` or
+    ``"processes"`` (:func:`dlbook.grading.isolation.choose`).
     """
 
-    def __init__(self, limit_overrides: dict | None = None):
+    def __init__(self, limit_overrides: dict | None = None, isolation: str = "auto"):
         self.limit_overrides = limit_overrides or {}
         Limits().with_overrides(self.limit_overrides)  # validate now, name the bad key
-        self.sandbox = Sandbox()
+        self.sandbox = Sandbox(isolation)
         self._unloadable: dict[str, Run] = {}
 
     def __enter__(self) -> Grader:
@@ -262,6 +280,10 @@ class Grader:
 
     def __exit__(self, *exc_info) -> None:
         self.sandbox.close()
+
+    @property
+    def isolation(self) -> dict:
+        return describe(self.sandbox.isolation)
 
     def grade(self, source: StudentSource, exercise: Exercise) -> ExerciseResult:
         worker_limits = exercise.limits.with_overrides(self.limit_overrides)
@@ -277,11 +299,13 @@ class Grader:
              budget: Limits) -> Run:
         if source.label in self._unloadable:
             return self._unloadable[source.label]
-        job = {"source": source.job(), "function": exercise.function,
-               "calls": [call.args for call in calls]}
+        sandboxed = self.sandbox.isolation.full
+        job = {"source": source.job(SANDBOX_SUBMISSION if sandboxed else None),
+               "function": exercise.function, "calls": [call.args for call in calls]}
         kind = "keras" if exercise.needs_keras else "numpy"
-        run = self.sandbox.run("student", job, kind, budget)
-        if _first_event(run.frames) in (None, "import_error") and not run.exit.lost:
+        run = self.sandbox.run("student", job, kind, budget,
+                               source.module_files() if sandboxed else [])
+        if _first_event(run.frames) in (None, "import_error") and not run.corrupt:
             self._unloadable[source.label] = run
         return run
 
@@ -296,18 +320,20 @@ class Grader:
 
 
 def grade_sources(sources: list[StudentSource], exercise_ids: list[str] | None = None,
-                  limit_overrides: dict | None = None) -> GradeReport:
+                  limit_overrides: dict | None = None, isolation: str = "auto") -> GradeReport:
     """Grade every targeted exercise of every source; see :meth:`StudentSource.targets`."""
     start = time.monotonic()
     plan = [(source, source.targets(exercise_ids)) for source in sources]
     results = []
-    with Grader(limit_overrides) as grader:
+    with Grader(limit_overrides, isolation) as grader:
         for source, targets in plan:
             results += [grader.grade(source, exercise) for exercise in targets]
-    return GradeReport([str(Path(s.label)) for s in sources], results, time.monotonic() - start)
+        used = grader.isolation
+    return GradeReport([str(Path(s.label)) for s in sources], results, time.monotonic() - start,
+                       used)
 
 
 def grade_path(path, exercise_ids: list[str] | None = None,
-               limit_overrides: dict | None = None) -> GradeReport:
+               limit_overrides: dict | None = None, isolation: str = "auto") -> GradeReport:
     """Grade the file, folder or notebook at ``path`` (see :func:`find_sources`)."""
-    return grade_sources(find_sources(path), exercise_ids, limit_overrides)
+    return grade_sources(find_sources(path), exercise_ids, limit_overrides, isolation)

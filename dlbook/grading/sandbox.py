@@ -1,21 +1,34 @@
 """The grader's side of the boundary: start workers, hold them to time, read what they left.
 
-A :class:`Sandbox` owns a temporary folder and up to two fork servers (one
-with NumPy loaded, one with Keras), started on first use. :meth:`Sandbox.run`
-sends one job to a server, kills the worker's process group when the
-wall-clock limit passes, and returns a :class:`Run`: the decoded result
-frames, the captured stdout/stderr and how the process ended.
-:func:`run_forked` does the same by forking the *calling* process, which is
-how :func:`dlbook.grading.check` isolates a function defined in a notebook.
+A :class:`Sandbox` owns a private temporary folder and the isolation chosen
+for a grading session (:mod:`dlbook.grading.isolation`: a bubblewrap sandbox
+per worker, or plain processes as a weak fallback). :meth:`Sandbox.run`
+starts one worker for one job, ends it when its wall-clock limit passes,
+waits until every process of it is gone, and only then reads what it left:
+a :class:`Run` with the decoded result frames, the captured stdout/stderr and
+how the process ended.
+
+What a worker leaves is untrusted. Files are opened without following
+links, only regular files are read, and never more than the output limit;
+every frame is decoded without pickle and checked against the shape the
+grader expects (:func:`frame_problem`). Anything else makes the run
+``corrupt``: that exercise scores zero as an invalid result, and the rest of
+the grading goes on.
+
+:func:`run_forked` runs a function by forking the *calling* process instead,
+which is how :func:`dlbook.grading.check` isolates a function defined in a
+notebook.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -25,19 +38,26 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from dlbook.grading import codec, limits, worker
+from dlbook.grading import isolation as isolation_module
+from dlbook.grading.runtime import boot, codec, limits, worker
 
-PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
-SERVER_START_S = 180.0  # importing TensorFlow on a busy two-core machine
+STARTUP_S = {"numpy": 60.0, "keras": 300.0}  # interpreter and libraries, on a busy machine
 CAPTURE_CHARS = 100_000
+FRAME_EVENTS = {  # event -> the fields it must have, with their types
+    "loaded": {"notes": list},
+    "import_error": {"error": dict},
+    "missing": {"defined": list},
+    "not_callable": {"type": str},
+    "call": {"index": int, "seconds": float},
+    "done": {},
+    "verified": {},
+}
+ERROR_FIELDS = {"type": str, "message": str, "traceback": str, "not_implemented": bool,
+                "reference": bool}
 
 
-class ServerLostError(RuntimeError):
-    """The fork server stopped answering (a submission may have killed it)."""
-
-
-class ServerStartError(RuntimeError):
-    """A fork server could not start: the grader itself cannot run (Keras missing, say)."""
+class SandboxStartError(RuntimeError):
+    """A worker could not be started at all: the grader itself cannot run here."""
 
 
 @dataclass
@@ -50,7 +70,7 @@ class ExitInfo:
     cpu_s: float = 0.0
     maxrss_mb: float = 0.0
     timed_out: bool = False
-    lost: str | None = None
+    started: bool = True  # False: it ended before the student's code (or the verifier) began
 
 
 @dataclass
@@ -64,145 +84,91 @@ class Run:
     corrupt: str | None = None
 
 
-def worker_environment(kind: str) -> dict:
-    """The environment of a fork server: quiet, single-threaded NumPy, importable dlbook."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_ROOT, env.get("PYTHONPATH")]))
-    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", MALLOC_ARENA_MAX="2",
-               MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0")
-    if kind == "numpy":
-        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[name] = "1"
-    return env
+# ---------------------------------------------------------------------------
+# Reading what a worker left
 
 
-class ForkServer:
-    """One ``python -m dlbook.grading.forkserver KIND`` process and its reply pipe."""
+def read_untrusted(path: Path, limit: int) -> tuple[bytes, str | None]:
+    """At most ``limit`` bytes of the regular file at ``path``; ``(b"", why)`` if it is not one.
 
-    def __init__(self, kind: str, workdir: str):
-        self.kind = kind
-        self.log = Path(workdir) / f"forkserver-{kind}.log"
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "dlbook.grading.forkserver", kind],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=workdir,
-                env=worker_environment(kind), start_new_session=True)
-        self._buffer = b""
-        try:
-            ready = self._read(SERVER_START_S)
-        except ServerLostError:
-            ready = None
-        if ready is None or "ready" not in ready:
-            self.close()
-            raise ServerStartError(f"the {kind} fork server did not start: {self._log_tail()}")
-
-    def _log_tail(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-1500:] or "(no output)"
-        except OSError:
-            return "(no log)"
-
-    def _read(self, timeout: float) -> dict | None:
-        """The next JSON line within ``timeout`` s; None on timeout; ServerLostError at EOF."""
-        deadline = time.monotonic() + timeout
-        fd = self.process.stdout.fileno()
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if ready:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    raise ServerLostError(f"the {self.kind} fork server exited")
-                self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
-
-    def run(self, request: dict, wall_s: float) -> ExitInfo:
-        """Serve ``request`` in a forked worker; kill it after ``wall_s`` seconds."""
-        try:
-            self.process.stdin.write((json.dumps(request) + "\n").encode())
-            self.process.stdin.flush()
-        except OSError as error:
-            raise ServerLostError(f"the {self.kind} fork server is gone: {error}") from None
-        started = self._read(30.0)
-        if started is None:
-            raise ServerLostError(f"the {self.kind} fork server did not fork")
-        start = time.monotonic()
-        pid, timed_out = started["started"], False
-        try:
-            report = self._read(wall_s)
-            if report is None:
-                timed_out = True
-                kill_group(pid)
-                report = self._read(30.0)
-        except ServerLostError:
-            kill_group(pid)  # the worker outlived its server: stop it before reading its results
-            raise
-        kill_group(pid)  # anything the worker left running in its session
-        if report is None:
-            raise ServerLostError(f"the {self.kind} fork server did not reap worker {pid}")
-        return ExitInfo(code=report["code"], signal=report["signal"],
-                        wall_s=time.monotonic() - start, cpu_s=report["cpu_s"],
-                        maxrss_mb=report["maxrss_kb"] / 1024, timed_out=timed_out)
-
-    def close(self) -> None:
-        """End of input: the server exits; if it does not within a second, it is killed."""
-        try:
-            self.process.stdin.close()
-            self.process.wait(timeout=1.0)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        kill_group(self.process.pid)
-        self.process.wait()
-        self.process.stdout.close()
+    No link is followed and nothing blocks: a FIFO, a device, a symlink to
+    ``/dev/zero`` or a folder in its place is a problem, not a hang.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return b"", None
+    except OSError as error:
+        reason = "a symbolic link" if error.errno == errno.ELOOP else os.strerror(error.errno)
+        return b"", f"{path.name} is {reason}"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b"", f"{path.name} is not a regular file"
+        chunks, size = [], 0
+        while size < limit and (chunk := os.read(fd, min(1 << 20, limit - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks), None
+    finally:
+        os.close(fd)
 
 
-def kill_group(pid: int) -> None:
-    """SIGKILL the process group led by ``pid`` (a worker's session), and ``pid`` itself."""
-    for kill in (os.killpg, os.kill):
-        try:
-            kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+def frame_problem(frame) -> str | None:
+    """Why a decoded frame is not one a worker sends (None if it is one)."""
+    if not isinstance(frame, dict) or frame.get("event") not in FRAME_EVENTS:
+        return "a result frame is not a known event"
+    for name, kind in FRAME_EVENTS[frame["event"]].items():
+        if type(frame.get(name)) is not kind:
+            return f"a {frame['event']} frame has no {name} of type {kind.__name__}"
+    error = frame.get("error")
+    if error is not None and not (isinstance(error, dict) and all(
+            type(error.get(name)) is kind for name, kind in ERROR_FIELDS.items())):
+        return "a result frame has a malformed error"
+    return None
 
 
 def read_run(directory: Path, worker_limits: limits.Limits, exit_info: ExitInfo) -> Run:
     """Decode the frames and read the captured output a worker left in ``directory``."""
+    cap = int(worker_limits.output_mb * limits.MIB)
     run = Run(exit=exit_info, stdout=_read_text(directory / "stdout"),
               stderr=_read_text(directory / "stderr"))
-    try:
-        data = (directory / "result").read_bytes()[:int(worker_limits.output_mb * limits.MIB)]
-    except OSError:
-        data = b""
-    for message in codec.split_frames(data):
+    data, problem = read_untrusted(directory / "result", cap)
+    run.corrupt = problem
+    for message in [] if problem else codec.split_frames(data):
         try:
             frame = codec.decode(message)
         except codec.DecodeError as error:
             run.corrupt = str(error)
             break
-        if not isinstance(frame, dict) or not isinstance(frame.get("event"), str):
-            run.corrupt = "a result frame is not an event"
+        run.corrupt = frame_problem(frame)
+        if run.corrupt:
             break
         run.frames.append(frame)
     return run
 
 
 def _read_text(path: Path) -> str:
-    try:
-        with open(path, "rb") as stream:
-            return stream.read(CAPTURE_CHARS).decode(errors="replace")
-    except OSError:
-        return ""
+    data, problem = read_untrusted(path, CAPTURE_CHARS)
+    return f"({problem})" if problem else data.decode(errors="replace")
+
+
+# ---------------------------------------------------------------------------
+# Running a worker
 
 
 class Sandbox:
-    """Fork servers and a scratch folder for one grading session (use ``with``)."""
+    """The isolation and a private scratch folder for one grading session (use ``with``).
 
-    def __init__(self):
+    ``mode`` is one of :data:`dlbook.grading.isolation.MODES`.
+    """
+
+    def __init__(self, mode: str = "auto"):
         self.root = tempfile.mkdtemp(prefix="dlbook-grading-")
-        self._servers: dict[str, ForkServer] = {}
+        try:
+            self.isolation = isolation_module.choose(mode, self.root)
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
 
     def __enter__(self) -> Sandbox:
         return self
@@ -211,33 +177,182 @@ class Sandbox:
         self.close()
 
     def close(self) -> None:
-        for server in self._servers.values():
-            server.close()
-        self._servers.clear()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def server(self, kind: str) -> ForkServer:
-        if kind not in self._servers:
-            self._servers[kind] = ForkServer(kind, self.root)
-        return self._servers[kind]
+    def run(self, task: str, job: dict, kind: str, worker_limits: limits.Limits,
+            submission: list[str] = ()) -> Run:
+        """Run ``job`` (``task`` "student" or "verify") in a fresh worker of ``kind``.
 
-    def run(self, task: str, job: dict, kind: str, worker_limits: limits.Limits) -> Run:
-        """Run ``job`` (``task`` "student" or "verify") in a fresh worker of ``kind``."""
+        ``submission``: the student's ``.py`` files the worker may import.
+        """
         directory = Path(tempfile.mkdtemp(dir=self.root))
         try:
             (directory / "job").write_bytes(codec.encode(job))
-            request = {"task": task, "job": str(directory / "job"),
-                       "limits": asdict(worker_limits),
-                       **{name: str(directory / name) for name in ("result", "stdout", "stderr")}}
-            server = self.server(kind)
-            try:
-                exit_info = server.run(request, worker_limits.wall_s)
-            except ServerLostError as lost:
-                self._servers.pop(kind).close()
-                exit_info = ExitInfo(lost=str(lost))
+            exit_info = self._start_and_wait(directory, task, kind, worker_limits, list(submission))
+            if not exit_info.started:  # no student code ran: the grader's problem, not theirs
+                stderr = _read_text(directory / "stderr").strip()[-1500:]
+                raise SandboxStartError(f"a {kind} worker did not start ({self.isolation.name}): "
+                                        f"{stderr or exit_fields_text(exit_info)}")
             return read_run(directory, worker_limits, exit_info)
         finally:
             shutil.rmtree(directory, ignore_errors=True)
+
+    def _start_and_wait(self, directory: Path, task: str, kind: str,
+                        worker_limits: limits.Limits, submission: list[str]) -> ExitInfo:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC
+        result_fd = os.open(directory / "result", flags, 0o600)
+        ready_read, ready_write = os.pipe()
+        request = {"task": task, "kind": kind, "limits": asdict(worker_limits)}
+        env = {"DLBOOK_REQUEST": json.dumps(request), "DLBOOK_RESULT_FD": str(result_fd),
+               "DLBOOK_READY_FD": str(ready_write)}
+        launch = self.isolation.launch(kind, env, (result_fd, ready_write), worker_limits.output_mb,
+                                       submission)
+        try:
+            with open(directory / "job", "rb") as job, \
+                    open(directory / "stdout", "wb") as out, open(directory / "stderr", "wb") as err:
+                process = subprocess.Popen(launch.argv, stdin=job, stdout=out, stderr=err,
+                                           pass_fds=launch.pass_fds, env=launch.env,
+                                           start_new_session=True)
+        except OSError as error:
+            raise SandboxStartError(f"cannot start a worker: {error}") from None
+        finally:
+            for fd in launch.pass_fds:
+                os.close(fd)
+        try:
+            return Supervisor(process, ready_read, launch.status_fd, kind, worker_limits).wait()
+        finally:
+            os.close(ready_read)
+            if launch.status_fd is not None:
+                os.close(launch.status_fd)
+
+
+class Supervisor:
+    """Watches one started worker: its clocks, its end, and the end of everything it started.
+
+    ``status_fd`` reads bubblewrap's JSON status (None outside a sandbox).
+    """
+
+    def __init__(self, process: subprocess.Popen, ready_fd: int, status_fd: int | None, kind: str,
+                 worker_limits: limits.Limits):
+        self.process, self.ready_fd, self.status_fd = process, ready_fd, status_fd
+        self.limits = worker_limits
+        self.launched = time.monotonic()
+        self.deadline = self.launched + STARTUP_S[kind] + worker_limits.wall_s
+        self.started, self.startup_cpu = None, 0.0
+        self.status_text = b""
+        self.pidfd = os.pidfd_open(process.pid)
+
+    def wait(self) -> ExitInfo:
+        timed_out = False
+        watching = {self.pidfd, self.ready_fd} | ({self.status_fd} if self.status_fd else set())
+        while True:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                self.kill()
+                break
+            ready = select.select(list(watching), [], [], remaining)[0]
+            if self.pidfd in ready:
+                break
+            if self.ready_fd in ready and not self._read_ready():
+                watching.discard(self.ready_fd)
+            if self.status_fd in ready and not self._read_status():
+                watching.discard(self.status_fd)
+        _, status, usage = os.wait4(self.process.pid, 0)
+        self.process.returncode = status
+        os.close(self.pidfd)
+        self._read_status()
+        if self.status_fd is None:  # no PID namespace: end what it left in its session
+            _kill(os.killpg, self.process.pid)
+        end = time.monotonic()
+        return ExitInfo(wall_s=end - (self.started or self.launched),
+                        cpu_s=max(0.0, usage.ru_utime + usage.ru_stime - self.startup_cpu),
+                        maxrss_mb=usage.ru_maxrss / 1024, timed_out=timed_out,
+                        started=self.started is not None, **self.exit_fields(status))
+
+    def _read_ready(self) -> bool:
+        """Take the worker's ready message; False once there is nothing more to read."""
+        data = os.read(self.ready_fd, boot.READY.size)
+        if len(data) == boot.READY.size and self.started is None:
+            self.started = time.monotonic()
+            self.startup_cpu = boot.READY.unpack(data)[1]
+            self.deadline = min(self.deadline, self.started + self.limits.wall_s)
+        return False  # one message, then the worker closes its end: stop watching
+
+    def _read_status(self) -> bool:
+        """Collect bubblewrap's JSON status lines (the sandbox's init pid, the exit code)."""
+        if self.status_fd is None:
+            return False
+        try:
+            os.set_blocking(self.status_fd, False)
+            chunk = os.read(self.status_fd, 65536)
+        except BlockingIOError:
+            return True
+        self.status_text += chunk
+        return bool(chunk)
+
+    def status(self) -> dict:
+        fields = {}
+        for line in self.status_text.decode(errors="replace").splitlines():
+            try:
+                fields.update(json.loads(line))
+            except ValueError:
+                continue
+        return fields
+
+    def kill(self) -> None:
+        """End the worker and everything it started, and wait until they are gone.
+
+        In a sandbox: SIGKILL its init, so the kernel ends the whole PID
+        namespace, and wait until the init has exited (it exits last).
+        Outside one: SIGKILL its session.
+        """
+        child = self.status().get("child-pid")
+        if isinstance(child, int):
+            try:
+                child_fd = os.pidfd_open(child)
+            except OSError:
+                child_fd = None
+            _kill(os.kill, child)
+            if child_fd is not None:
+                select.select([child_fd], [], [], 30.0)
+                os.close(child_fd)
+        kill_group(self.process.pid)
+
+    def exit_fields(self, status: int) -> dict:
+        """Exit code or signal of the worker (bubblewrap reports a signal as 128 + its number)."""
+        code = self.status().get("exit-code")
+        if not isinstance(code, int):
+            return exit_fields(status)
+        return {"code": None, "signal": code - 128} if code > 128 else {"code": code, "signal": None}
+
+
+def _kill(kill: Callable[[int, int], None], pid: int) -> None:
+    try:
+        kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL the process group led by ``pid`` (a worker's session), and ``pid`` itself."""
+    for kill in (os.killpg, os.kill):
+        _kill(kill, pid)
+
+
+def exit_fields_text(info: ExitInfo) -> str:
+    return (f"killed by signal {info.signal}" if info.signal else f"exit code {info.code}") + (
+        " after the start-up time limit" if info.timed_out else "")
+
+
+def exit_fields(status: int) -> dict:
+    """Exit code or terminating signal from a ``wait`` status."""
+    return {"code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None}
+
+
+# ---------------------------------------------------------------------------
+# check() in a notebook: a fork of the calling process
 
 
 def run_forked(target: Callable[[Callable[[dict], None]], None],
@@ -264,7 +379,7 @@ def run_forked(target: Callable[[Callable[[dict], None]], None],
 def _forked_child(target, worker_limits: limits.Limits, directory: Path, result_fd: int) -> None:
     status = 0
     try:
-        worker.enter_sandbox(worker_limits, str(directory / "stdout"), str(directory / "stderr"),
+        worker.enter_forked_worker(worker_limits, str(directory / "stdout"), str(directory / "stderr"),
                              (result_fd,))
         target(lambda frame: codec.write_frame(result_fd, frame))
         sys.stdout.flush()
@@ -304,7 +419,3 @@ def _wait_exit(pid: int, pidfd: int | None, deadline: float) -> bool:
     return False
 
 
-def exit_fields(status: int) -> dict:
-    """Exit code or terminating signal from a ``wait`` status."""
-    return {"code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None}

@@ -16,6 +16,7 @@ from pathlib import Path
 from dlbook.grading import registry
 
 SUFFIXES = (".py", ".ipynb", ".md")
+MAX_MODULES = 200  # of a submission's own modules made importable in the sandbox
 _CHAPTER = re.compile(r"^(ch\d\d)(?:_|$)")
 
 
@@ -32,10 +33,17 @@ class StudentSource:
     cells: tuple[tuple[str, str], ...]
     directory: str
 
-    def job(self) -> dict:
-        """The source as the worker receives it."""
-        return {"path": self.label, "kind": self.kind, "directory": self.directory,
+    def job(self, directory: str | None = None) -> dict:
+        """The source as the worker receives it; ``directory`` is where the worker finds the
+        submission's other modules (its own folder unless the sandbox mounts them elsewhere)."""
+        return {"path": self.label, "kind": self.kind, "directory": directory or self.directory,
                 "cells": [list(cell) for cell in self.cells]}
+
+    def module_files(self) -> list[str]:
+        """The regular ``.py`` files beside the source (no links): modules it may import."""
+        folder = Path(self.directory)
+        files = sorted(p for p in folder.glob("*.py") if p.is_file() and not p.is_symlink())
+        return [str(p) for p in files[:MAX_MODULES]]
 
     def defined_functions(self) -> set[str]:
         """Names of the functions defined at top level (cells with syntax errors are skipped)."""

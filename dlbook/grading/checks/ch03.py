@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlbook.grading.codec import Fixture
 from dlbook.grading.compare import unpack
 from dlbook.grading.registry import ArrayExercise, Call, register, resolve
+from dlbook.grading.runtime.codec import Fixture
 
 PAGE = "03_backpropagation"
 MODULE = "dlbook.backprop"

@@ -6,9 +6,9 @@ Stubs in ``exercises/ch04_keras.py``; reference architectures from
 
 from __future__ import annotations
 
-from dlbook.grading.codec import Fixture
-from dlbook.grading.keras_exercises import KerasBuilderExercise, KerasFitExercise
+from dlbook.grading.keras_exercises import KerasBuilderExercise, KerasFitExercise, moons
 from dlbook.grading.registry import Call, register
+from dlbook.grading.runtime.codec import Fixture
 
 PAGE = "04_keras"
 FIT_SEED = 7
@@ -40,8 +40,8 @@ register(KerasBuilderExercise(
 
 
 def _fit_calls() -> list[Call]:
-    data = [Fixture("moons", {"part": part, "seed": FIT_SEED})
-            for part in ("x_train", "y_train", "x_val", "y_val")]
+    split = moons(FIT_SEED)
+    data = [getattr(split, part) for part in ("x_train", "y_train", "x_val", "y_val")]
     return [Call((Fixture("moons_model", {"seed": FIT_SEED}), *data),
                  label="a 2-16-16-1 network on 300 noisy moons")]
 

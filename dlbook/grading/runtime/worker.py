@@ -1,16 +1,13 @@
-"""The student's side of the boundary: runs inside the sandboxed worker process.
+"""The student's side of the boundary: what runs in a worker process, before and around student code.
 
-Order of events in a worker (a child forked from a fork server, or from a
-notebook kernel by :func:`dlbook.grading.check`):
+Order of events in a worker (started in a sandbox by :mod:`.boot`, or forked
+from a notebook kernel by :func:`dlbook.grading.check`):
 
-1. :func:`enter_sandbox`: a new session (so the grader can kill the whole
-   process group), stdout/stderr redirected to capture files, every other
-   inherited file descriptor closed, the resource limits applied.
-2. Trusted set-up: the job is decoded and fixtures (arguments such as a
-   Keras model or a gradient function) are built.
-3. The reference modules of ``dlbook`` are made unimportable
-   (:class:`RefuseReferences`), then the student's code is executed.
-4. Each call's result is written as a frame to the result file *as soon as
+1. Trusted set-up: the job is decoded and fixtures (arguments such as a
+   Keras model or a gradient function) are built; the limits are applied.
+2. The stand-in ``dlbook`` is installed (:mod:`.standin`), then the
+   student's code is executed.
+3. Each call's result is written as a frame to the result file *as soon as
    it returns*, so a later call that hangs or kills the process does not take
    the earlier results with it.
 
@@ -20,7 +17,6 @@ Nothing here compares or scores: the grader does that in its own process.
 from __future__ import annotations
 
 import ast
-import importlib.abc
 import linecache
 import os
 import sys
@@ -33,22 +29,25 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbook.grading import codec, limits
+from . import codec, limits, standin
 
-GRADING_DIR = str(Path(__file__).resolve().parent)
+RUNTIME_DIR = str(Path(__file__).resolve().parent)
 WORKER_ENV = "DLBOOK_GRADING_WORKER"
-# dlbook modules student code may import; the others hold reference solutions.
-ALLOWED_DLBOOK = ("config", "gradcheck", "plotting", "data", "grading")
-_LIBRARY_DIRS = tuple({sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")})
+_LIBRARY_DIRS = tuple({*(sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")),
+                       str(Path(np.__file__).resolve().parents[1])})
 
 
 # ---------------------------------------------------------------------------
-# 1. The sandbox
+# 1. A forked worker (check() in a notebook)
 
 
-def enter_sandbox(worker_limits: limits.Limits, stdout_path: str, stderr_path: str,
-                  keep_fds: tuple[int, ...] = ()) -> None:
-    """Turn the current (freshly forked) process into a worker held to ``worker_limits``."""
+def enter_forked_worker(worker_limits: limits.Limits, stdout_path: str, stderr_path: str,
+                        keep_fds: tuple[int, ...] = ()) -> None:
+    """Turn a freshly forked process into a worker held to ``worker_limits``.
+
+    A new session (so the caller can kill the whole process group), stdout and
+    stderr into capture files, every other inherited descriptor closed.
+    """
     os.setsid()
     _redirect(0, os.devnull, os.O_RDONLY)
     _redirect(1, stdout_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
@@ -81,8 +80,8 @@ def _close_inherited_fds(keep_fds: tuple[int, ...]) -> None:
 
 
 def resolve_fixture(fixture: codec.Fixture):
-    """Build a fixture argument from :mod:`dlbook.grading.fixtures` (and only from there)."""
-    from dlbook.grading import fixtures
+    """Build a fixture argument from :mod:`.fixtures` (and only from there)."""
+    from . import fixtures
 
     if fixture.target not in fixtures.__all__:
         raise codec.DecodeError(f"unknown fixture {fixture.target!r}")
@@ -91,34 +90,6 @@ def resolve_fixture(fixture: codec.Fixture):
 
 # ---------------------------------------------------------------------------
 # 3. Loading the student's code
-
-
-class RefuseReferences(importlib.abc.MetaPathFinder):
-    """Refuse to import the ``dlbook`` modules that hold the reference solutions.
-
-    A deterrent against copying the answer with one import line, not a
-    security boundary: the grader's verdict never depends on it.
-    """
-
-    def find_spec(self, name, path=None, target=None):
-        if is_reference_module(name):
-            raise ImportError(
-                f"{name} holds the book's reference solutions and cannot be imported while "
-                f"your code is graded; write the function yourself (dlbook."
-                f"{{{','.join(ALLOWED_DLBOOK)}}} may be imported)", name=name)
-        return None
-
-
-def is_reference_module(name: str) -> bool:
-    parts = name.split(".")
-    return parts[0] == "dlbook" and len(parts) > 1 and parts[1] not in ALLOWED_DLBOOK
-
-
-def refuse_references() -> None:
-    """Install :class:`RefuseReferences` and forget reference modules already imported."""
-    for name in [name for name in sys.modules if is_reference_module(name)]:
-        del sys.modules[name]
-    sys.meta_path.insert(0, RefuseReferences())
 
 
 class StudentImportError(Exception):
@@ -199,12 +170,18 @@ def _contains_call(node: ast.AST) -> bool:
 
 
 def describe_error(error: BaseException) -> dict:
-    """Type, message and the student's own traceback lines of ``error``."""
+    """Type, message and the student's own traceback lines of ``error``.
+
+    ``reference`` says the error is an import of the book's reference
+    implementations (:func:`.standin.is_reference_module`).
+    """
     return {
         "type": type(error).__name__,
         "message": _safe_message(error),
         "traceback": student_traceback(error),
         "not_implemented": isinstance(error, NotImplementedError),
+        "reference": isinstance(error, ImportError) and standin.is_reference_module(
+            getattr(error, "name", None) or ""),
     }
 
 
@@ -233,7 +210,7 @@ def student_traceback(error: BaseException) -> str:
 
 def _is_student_frame(filename: str) -> bool:
     path = os.path.abspath(filename) if not filename.startswith("<") else filename
-    if path.startswith(GRADING_DIR) or path.startswith("<frozen"):
+    if path.startswith(RUNTIME_DIR) or path.startswith("<frozen"):
         return False
     return not any(path.startswith(directory) for directory in _LIBRARY_DIRS)
 
@@ -303,7 +280,7 @@ def find_function(namespace: dict, name: str) -> tuple[Callable | None, dict | N
 
 def run_student_job(job: dict, emit: Callable[[dict], None]) -> None:
     """The whole life of a worker after set-up: load, find, call, report."""
-    refuse_references()
+    standin.install()
     try:
         namespace, notes = load_student_code(job["source"])
     except StudentImportError as failure:
@@ -316,35 +293,6 @@ def run_student_job(job: dict, emit: Callable[[dict], None]) -> None:
         return
     run_calls(function, job["calls"], emit)
     emit({"event": "done"})
-
-
-def child_main(request: dict) -> None:
-    """Entry point of a forked worker; never returns."""
-    status = 0
-    try:
-        worker_limits = limits.Limits(**request["limits"])
-        result_fd = os.open(request["result"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        enter_sandbox(worker_limits, request["stdout"], request["stderr"], (result_fd,))
-        with open(request["job"], "rb") as job_file:
-            job = codec.decode(job_file.read(), resolve_fixture=resolve_fixture)
-
-        def emit(frame):
-            codec.write_frame(result_fd, frame)
-
-        if request["task"] == "verify":
-            from dlbook.grading import keras_checks
-
-            emit(keras_checks.verify(job))
-        else:
-            run_student_job(job, emit)
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BaseException:  # noqa: BLE001 (reported through the exit status)
-        status = 3
-        traceback.print_exc()
-        sys.stderr.flush()
-    finally:
-        exit_now(status)
 
 
 def exit_now(status: int, save_coverage: bool = True) -> None:

@@ -5,19 +5,22 @@ Defaults (per exercise, public and hidden cases together):
 ===============  ==========  ==========  ====================================
 limit            NumPy       Keras       enforced by
 ===============  ==========  ==========  ====================================
-wall clock       10 s        90 s        the grader kills the process group
+wall clock       10 s        90 s        the grader ends the sandbox
 CPU time         10 s        180 s       ``RLIMIT_CPU`` (SIGXCPU, then SIGKILL)
 memory           1024 MiB    4096 MiB    ``RLIMIT_AS``, on top of the libraries
                                          the worker had loaded when it started
 files written    16 MiB      64 MiB      ``RLIMIT_FSIZE`` (captured output, results)
 ===============  ==========  ==========  ====================================
 
-Keras gets more CPU than wall time because TensorFlow trains on several
-threads. Every limit can be overridden per run (``dlbook grade --wall-time``,
-``check(..., limits=...)``).
+The clocks start when the student's code starts, after the interpreter and
+its libraries have loaded. In the sandbox an exercise is a single process
+(it cannot start others), so these per-process limits hold for the exercise
+as a whole. Keras gets more CPU than wall time because TensorFlow trains on
+several threads. Every limit can be overridden per run (``dlbook grade
+--wall-time``, ``check(..., limits=...)``).
 
-A worker running as root (a grading container) also gives up all its
-capabilities once its limits are set, so it cannot raise them again.
+A worker running as root outside the sandbox (a notebook's ``check``) also
+gives up all its capabilities once its limits are set.
 """
 
 from __future__ import annotations
@@ -76,13 +79,20 @@ def address_space_in_use() -> int:
         return 0
 
 
+def cpu_seconds_used() -> float:
+    """CPU seconds this process has used so far (user + system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def apply(limits: Limits) -> None:
     """Hold the calling process (a fresh worker) to ``limits``; irreversible by design.
 
-    The hard CPU limit sits one second above the soft one, so a submission
-    that ignores SIGXCPU is killed anyway. No core files are written.
+    CPU time already spent (loading libraries) does not count against the
+    limit. The hard CPU limit sits one second above the soft one, so a
+    submission that ignores SIGXCPU is killed anyway. No core files are written.
     """
-    cpu = math.ceil(limits.cpu_s)
+    cpu = math.ceil(cpu_seconds_used() + limits.cpu_s)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     output = int(limits.output_mb * MIB)

@@ -53,7 +53,7 @@ class KerasModelData:
 class Fixture:
     """An argument the worker builds itself before student code runs.
 
-    ``target`` names a factory in :mod:`dlbook.grading.fixtures` (a function
+    ``target`` names a factory in :mod:`.fixtures` (a function
     cannot travel as data); the worker calls it with ``kwargs``. Only the
     worker may resolve fixtures: the grader refuses them in what it reads.
     """
@@ -148,28 +148,44 @@ def _keras_node(value, arrays: list, path: str, depth: int) -> dict:
 
 
 def decode(message: bytes, resolve_fixture=None):
-    """The value in ``message``.
+    """The value in ``message``; :class:`DecodeError` for anything else, never another exception.
 
     ``resolve_fixture(Fixture) -> value`` builds fixtures; without it (the
     grader's side) a fixture in the message is a :class:`DecodeError`.
+    The message may come from a hostile process: every length is checked
+    against the bytes actually present before anything is allocated.
     """
+    try:
+        return _decode(message, resolve_fixture)
+    except DecodeError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, RecursionError, MemoryError) as error:
+        raise DecodeError(f"malformed message: {type(error).__name__}: {str(error)[:200]}") from None
+
+
+def _decode(message: bytes, resolve_fixture):
     if not message.startswith(MAGIC) or len(message) < len(MAGIC) + _U32.size:
         raise DecodeError("not a dlbook grading message")
     offset = len(MAGIC)
     (header_length,) = _U32.unpack_from(message, offset)
     offset += _U32.size
+    if offset + header_length > len(message):
+        raise DecodeError("message ends inside its header")
     try:
         header = json.loads(message[offset:offset + header_length])
     except (ValueError, RecursionError) as error:
         raise DecodeError(f"unreadable message header: {error}") from None
     offset += header_length
-    if not isinstance(header, dict) or not isinstance(header.get("arrays"), int):
+    if not (isinstance(header, dict) and set(header) == {"value", "arrays"}
+            and type(header["arrays"]) is int and header["arrays"] >= 0):
         raise DecodeError("message header is not {'value': ..., 'arrays': n}")
     arrays = []
     for _ in range(header["arrays"]):
         blob, offset = _read_sized(message, offset, _U64)
         arrays.append(_load_array(blob))
-    return _from_node(header.get("value"), arrays, resolve_fixture, 0)
+    if offset != len(message):
+        raise DecodeError(f"{len(message) - offset} unexpected bytes after the message")
+    return _from_node(header["value"], arrays, resolve_fixture, 0)
 
 
 def _read_sized(message: bytes, offset: int, size: struct.Struct) -> tuple[bytes, int]:
@@ -183,10 +199,33 @@ def _read_sized(message: bytes, offset: int, size: struct.Struct) -> tuple[bytes
 
 
 def _load_array(blob: bytes) -> np.ndarray:
+    """The array in ``.npy`` bytes, refused unless its header describes exactly the bytes that follow.
+
+    ``np.load`` would allocate whatever shape the header claims (say
+    ``(10**12,)``) before reading; here the size is checked first.
+    """
+    stream = io.BytesIO(blob)
     try:
-        return np.lib.format.read_array(io.BytesIO(blob), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as error:
+        version = np.lib.format.read_magic(stream)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"unsupported .npy version {version}")
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, fortran_order, dtype = read_header(stream)
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as error:
         raise DecodeError(f"unreadable array: {error}") from None
+    if dtype.hasobject:
+        raise DecodeError("an array of Python objects cannot be read as data")
+    if any(type(n) is not int or n < 0 for n in shape):
+        raise DecodeError(f"unreadable array: bad shape {shape!r}")
+    data = memoryview(blob)[stream.tell():]
+    size = math.prod(shape) * dtype.itemsize
+    if size != len(data) or (dtype.itemsize == 0 and math.prod(shape)):
+        raise DecodeError(f"array header says shape {shape} of {dtype} ({size:,} bytes), "
+                          f"but {len(data):,} bytes follow")
+    flat = np.frombuffer(data, dtype=dtype, count=math.prod(shape)) if size else np.empty(
+        0, dtype)
+    return flat.reshape(shape, order="F" if fortran_order else "C").copy()
 
 
 def _from_node(node, arrays: list, resolve_fixture, depth: int):
@@ -194,9 +233,10 @@ def _from_node(node, arrays: list, resolve_fixture, depth: int):
         raise DecodeError(f"value nested more than {MAX_DEPTH} levels deep")
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
-    if not isinstance(node, dict) or len(node) not in (1, 2):
-        raise DecodeError(f"malformed value node {str(node)[:80]!r}")
-    (tag,) = [key for key in node if key != "kwargs"]
+    tags = [key for key in node if key != "kwargs"] if isinstance(node, dict) else []
+    if len(tags) != 1 or len(node) > 2 or ("kwargs" in node and tags[0] != "fixture"):
+        return _malformed(node)
+    (tag,) = tags
     body = node[tag]
     if tag == "float":
         return float(body) if body in ("nan", "inf", "-inf") else _malformed(node)

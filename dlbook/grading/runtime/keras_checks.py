@@ -1,22 +1,22 @@
 """Trusted checks of a Keras model a submission returned as data.
 
 The student's worker sends back ``model.to_json()`` and the weights
-(:class:`dlbook.grading.codec.KerasModelData`), never the live object. The
-grader first checks the JSON here without Keras (:func:`validate_config`:
-built-in Keras classes only, no ``Lambda`` layers or serialized Python code);
-then a *verifier*, a worker that runs only this module, rebuilds the model
+(:class:`.codec.KerasModelData`), never the live object. The grader first
+checks the JSON here without Keras (:func:`validate_config`: built-in Keras
+classes only, no ``Lambda`` layers or serialized Python code); then a
+*verifier*, a sandboxed worker that runs only this module, rebuilds the model
 (Keras safe mode), describes it (layers, output shape, parameter count),
-trains it briefly or measures its accuracy on data the student never saw,
-and returns plain numbers. It runs under the Keras limits, so a model
-configured to be enormous fails its own exercise and nothing else.
+trains it briefly or measures its accuracy on data the student never saw
+(sent by the grader), and returns plain numbers. It runs under the Keras
+limits, so a model configured to be enormous fails its own exercise and
+nothing else.
 """
 
 from __future__ import annotations
 
 import json
 
-from dlbook.grading import fixtures
-from dlbook.grading.codec import KerasModelData
+from .codec import KerasModelData
 
 MAX_CONFIG_CHARS = 2_000_000
 FORBIDDEN_CLASSES = ("__lambda__", "Lambda", "TFSMLayer", "function")
@@ -90,24 +90,16 @@ def _activation_name(activation) -> str | None:
 
 
 def training_run(model, spec: dict) -> dict:
-    """Loss on the training data before and after ``spec["epochs"]`` epochs of Adam."""
+    """Loss on ``spec["x"], spec["y"]`` before and after ``spec["epochs"]`` epochs of Adam."""
     import keras
 
-    x, y = _data(spec)
+    x, y = spec["x"], spec["y"]
     keras.utils.set_random_seed(spec.get("seed", 0))
     model.compile(optimizer=keras.optimizers.Adam(spec.get("learning_rate", 0.01)),
                   loss=spec["loss"])
     before = float(model.evaluate(x, y, verbose=0))
     model.fit(x, y, epochs=spec["epochs"], batch_size=32, verbose=0)
     return {"before": before, "after": float(model.evaluate(x, y, verbose=0))}
-
-
-def _data(spec: dict):
-    if spec["data"] == "iris":
-        return fixtures.iris("x_train", spec["seed"]), fixtures.iris("y_train", spec["seed"])
-    n = spec.get("n", 64)
-    return (fixtures.random_images(n, spec["seed"], "x"),
-            fixtures.random_images(n, spec["seed"], "y"))
 
 
 def accuracy(model, x, y) -> float:
@@ -120,9 +112,11 @@ def accuracy(model, x, y) -> float:
 
 
 def verify(job: dict) -> dict:
-    """Run the checks ``job`` asks for; a frame ``{"result": {...}}`` or ``{"failure": why}``."""
-    from dlbook.grading.registry import resolve
+    """Run the checks ``job`` asks for; a frame ``{"result": {...}}`` or ``{"failure": why}``.
 
+    ``job["accuracy"]`` maps a split's name to its ``(x, y)``; ``job["train"]``
+    describes a short training run (data, loss, epochs, learning rate, seed).
+    """
     try:
         model = rebuild(job["model"])
     except Exception as error:  # noqa: BLE001 (any way a configuration can fail to load)
@@ -130,13 +124,8 @@ def verify(job: dict) -> dict:
                 "failure": f"your model could not be rebuilt from its configuration: "
                            f"{type(error).__name__}: {str(error)[:500]}"}
     result = {"student": describe(model)}
-    if job.get("reference"):
-        result["reference"] = describe(resolve(job["reference"])())
     if job.get("accuracy"):
-        spec = job["accuracy"]
-        result["accuracy"] = {part: accuracy(model, fixtures.moons(f"x_{part}", spec["seed"]),
-                                             fixtures.moons(f"y_{part}", spec["seed"]))
-                              for part in spec["parts"]}
+        result["accuracy"] = {part: accuracy(model, x, y) for part, (x, y) in job["accuracy"].items()}
     if job.get("train"):
         try:
             result["training"] = training_run(model, job["train"])
