@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dlbook.grading import compare as cmp
-from dlbook.grading.codec import Fixture
+from dlbook.grading.runtime.codec import Fixture
 
 TOL = cmp.Tolerance(rtol=1e-6, atol=1e-9)
 

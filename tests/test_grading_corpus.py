@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from corpus import ROOT, SUBMISSIONS, hand_in, hand_in_text
 
 from dlbook.grading import registry
-from dlbook.grading.runner import Grader, grade_sources
+from dlbook.grading.runner import grade_sources
 from dlbook.grading.sources import load_source
 
-ROOT = Path(__file__).resolve().parents[1]
-SUBMISSIONS = ROOT / "tests" / "submissions"
 LIMITS = {"wall_s": 4.0, "cpu_s": 4.0, "memory_mb": 512, "output_mb": 1}
 FULL = {e.id: e.points * sum(len(e.planned_checks(c)) for c in e.calls())
         for e in registry.of_chapter("ch01")}
@@ -45,8 +44,9 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    sources = [load_source(SUBMISSIONS / f"{name}.py") for name in EXPECTED]
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    sources = [load_source(hand_in(SUBMISSIONS / f"{name}.py", folder)) for name in EXPECTED]
     start = time.monotonic()
     report = grade_sources(sources, limit_overrides=LIMITS)
     elapsed = time.monotonic() - start
@@ -86,9 +86,8 @@ def test_runaways_stop_at_their_limit(corpus):
     assert loop.seconds < LIMITS["wall_s"] + 5.0  # stopped by a limit, not by luck
     sleeper = corpus[0]["ch01_sleeps"]["ch01.sigmoid"]
     assert sleeper.status == "partial"
-    hidden = [item for item in sleeper.items if item.hidden]
-    assert "wall-clock limit of" in hidden[0].problems[0]
-    assert all("not run" in item.problems[0] for item in hidden[1:])
+    hidden = [item for item in sleeper.items if item.hidden]  # they ran out of time: no details
+    assert all(item.problems == ("failed (hidden case: no details are shown)",) for item in hidden)
 
 
 @pytest.mark.slow
@@ -108,7 +107,9 @@ def test_exits_and_kills_are_reported_as_such(corpus):
     assert "exited with code 0" in problems(exits["ch01.softmax"])
     assert exits["ch01.binary_crossentropy"].status == "killed"
     assert "killed by SIGKILL" in problems(exits["ch01.binary_crossentropy"])
-    assert any("lost its worker" in note for note in exits["ch01.perceptron_predict"].notes)
+    # its parent is the sandbox's init, which a signal from inside cannot end
+    assert "PermissionError" in problems(exits["ch01.perceptron_predict"]) or "received None" in (
+        problems(exits["ch01.perceptron_predict"]))
 
 
 @pytest.mark.slow
@@ -186,12 +187,13 @@ def test_limits_cannot_be_lifted_from_inside(corpus):
 @pytest.mark.slow
 def test_importing_the_reference_is_refused(corpus):
     copied = corpus[0]["ch01_copies_reference"]["ch01.sigmoid"]
-    assert "dlbook.activations holds the book's reference solutions" in problems(copied)
+    assert copied.status == "uses the reference implementation"
+    assert "dlbook.activations holds the book's reference implementations" in problems(copied)
 
 
 def _grade_text(tmp_path, code: str, name="ch01_generated.py", **limits):
     path = tmp_path / name
-    path.write_text(code)
+    path.write_text(hand_in_text(code, tmp_path))
     return grade_sources([load_source(path)], limit_overrides={**LIMITS, **limits})
 
 
@@ -219,21 +221,14 @@ def test_the_cpu_limit_stops_a_busy_loop_before_the_wall_clock(tmp_path):
     assert report.score == sum(FULL.values()) - FULL["ch01.softmax"]
 
 
-def test_processes_a_submission_leaves_behind_are_killed(tmp_path, monkeypatch):
-    pid_file = tmp_path / "pid"
-    monkeypatch.setenv("DLBOOK_TEST_PID_FILE", str(pid_file))
-    code = ("import os, subprocess\nfrom solutions.ch01_neurons import *  # noqa\n"
-            "from solutions.ch01_neurons import softmax as right\n"
+def test_a_submission_cannot_start_processes(tmp_path):
+    code = ("import subprocess\nfrom solutions.ch01_neurons import *  # noqa\n"
             "def softmax(z):\n"
-            "    child = subprocess.Popen(['sleep', '300'])\n"
-            "    open(os.environ['DLBOOK_TEST_PID_FILE'], 'w').write(str(child.pid))\n"
-            "    return right(z)\n")
+            "    subprocess.Popen(['sleep', '300'])\n")
     report = _grade_text(tmp_path, code)
-    assert report.score == sum(FULL.values())
-    pid = int(pid_file.read_text())
-    time.sleep(0.2)
-    status = Path(f"/proc/{pid}/status")
-    assert not status.exists() or "\nState:\tZ" in status.read_text()
+    softmax = next(r for r in report.results if r.exercise_id == "ch01.softmax")
+    assert "PermissionError: [Errno 1] Operation not permitted" in problems(softmax)
+    assert report.score == sum(FULL.values()) - FULL["ch01.softmax"]
 
 
 def test_notebooks_are_graded_from_their_definitions(tmp_path):
@@ -281,7 +276,3 @@ def test_the_grader_never_imports_tensorflow_for_numpy_exercises():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
-    with Grader() as grader:
-        grader.grade(load_source(ROOT / "solutions" / "ch01_neurons.py"),
-                     registry.get("ch01.sigmoid"))
-        assert list(grader.sandbox._servers) == ["numpy"]

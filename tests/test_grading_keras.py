@@ -11,8 +11,15 @@ from dlbook.config import quiet_tensorflow
 quiet_tensorflow()
 import keras  # noqa: E402
 
-from dlbook.grading import check, codec, fixtures, keras_checks  # noqa: E402
-from dlbook.grading.keras_exercises import layer_problems, model_problems  # noqa: E402
+from dlbook.grading import check  # noqa: E402
+from dlbook.grading.keras_exercises import (  # noqa: E402
+    layer_problems,
+    model_problems,
+    moons,
+    reference_description,
+    training_data,
+)
+from dlbook.grading.runtime import codec, fixtures, keras_checks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "solutions"))
@@ -39,9 +46,8 @@ def test_check_runs_a_keras_builder_in_the_kernel_and_verifies_it_as_data():
 
 def test_the_verifier_describes_a_model_from_its_data():
     data = _as_data(ch04_keras.build_image_classifier())
-    result = keras_checks.verify({"model": data,
-                                  "reference": "dlbook.models:build_image_classifier"})
-    student, reference = result["result"]["student"], result["result"]["reference"]
+    student = keras_checks.verify({"model": data})["result"]["student"]
+    reference = reference_description("dlbook.models:build_image_classifier")
     assert student["class"] == "Functional" and reference["class"] == "Sequential"
     assert student["params"] == reference["params"] == 266_610
     assert student["layers"] == reference["layers"] and student["output_shape"] == [None, 10]
@@ -56,10 +62,11 @@ def test_a_configuration_that_does_not_load_fails_its_checks():
 
 def test_a_model_that_cannot_train_reports_why():
     model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+    x, y = training_data({"data": "images", "n": 8, "seed": 0})  # 28x28 images, 4 inputs
     result = keras_checks.verify({"model": _as_data(model), "train": {
-        "data": "images", "n": 8, "loss": "sparse_categorical_crossentropy", "epochs": 1,
-        "seed": 0}})
+        "x": x, "y": y, "loss": "sparse_categorical_crossentropy", "epochs": 1, "seed": 0}})
     assert "error" in result["result"]["training"]
+    assert "training" not in keras_checks.verify({"model": _as_data(model)})["result"]
 
 
 def test_accuracy_reads_sigmoid_and_softmax_outputs():
@@ -72,11 +79,12 @@ def test_accuracy_reads_sigmoid_and_softmax_outputs():
     assert keras_checks.accuracy(softmax, x, np.array([1, 1])) == 0.5  # predicts 1, then 0
 
 
-def test_the_fixtures_are_seeded_data_and_an_uncompiled_model():
-    assert np.array_equal(fixtures.moons("x_train", 7), fixtures.moons("x_train", 7))
-    assert fixtures.moons("x_train", 7).shape == (300, 2)
-    assert fixtures.random_images(5, 0, "x").shape == (5, 28, 28)
-    assert set(fixtures.random_images(50, 0, "y")) <= set(range(10))
+def test_the_data_is_seeded_and_the_fixture_an_uncompiled_model():
+    assert np.array_equal(moons(7).x_train, moons(7).x_train)
+    assert moons(7).x_train.shape == (300, 2)
+    x, y = training_data({"data": "images", "n": 50, "seed": 0})
+    assert x.shape == (50, 28, 28) and set(y) <= set(range(10))
+    assert training_data({"data": "iris", "seed": 0})[0].shape[1] == 4
     model = fixtures.moons_model(7)
     assert model.count_params() == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1 and not model.compiled
 

@@ -43,8 +43,8 @@ def outcomes_from_run(run: Run, n_calls: int, worker_limits: Limits, function: s
     writes extra or forged frames can only describe its own calls.
     """
     if run.corrupt:
-        return [Outcome("stopped", value="invalid result", message=(
-            f"the grader could not read this exercise's results: {run.corrupt}"))] * n_calls
+        short, reason = stop_reason(run, worker_limits)
+        return [Outcome("stopped", value=short, message=reason)] * n_calls
     first = _first_event(run.frames)
     if first == "import_error":
         return [_import_error(run.frames[0])] * n_calls
@@ -159,7 +159,7 @@ def stop_reason(run: Run, worker_limits: Limits) -> tuple[str, str]:
                           f"peak memory {info.maxrss_mb:.0f} MiB; the limit is "
                           f"{worker_limits.memory_mb:g} MiB beyond the libraries)")
     if run.corrupt:
-        return "unreadable", f"the results could not be read: {run.corrupt}"
+        return "invalid result", f"the grader could not read its results: {run.corrupt}"
     if info.code == 3 and run.stderr:
         return "worker failed", f"the worker failed: {run.stderr.strip()[-500:]}"
     return "exited", f"the process exited with code {info.code} (os._exit?)"

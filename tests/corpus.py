@@ -1,0 +1,34 @@
+"""The bad-submission corpus as students hand it in.
+
+A corpus file takes the correct functions of a chapter with the line
+``from solutions.chNN_topic import *`` and then breaks or attacks one or two.
+A submission cannot import ``solutions`` (the sandbox does not hold it), so
+:func:`hand_in` copies the solution beside the submission as the student's
+own helper module ``given_chNN_topic.py`` and imports it from there.
+"""
+
+import re
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBMISSIONS = ROOT / "tests" / "submissions"
+SOLUTION_IMPORT = re.compile(r"^from solutions\.(\w+) import", re.MULTILINE)
+
+
+def hand_in_text(text: str, folder: Path) -> str:
+    """``text`` importing from helper modules in ``folder`` instead of ``solutions``."""
+    def given(match: re.Match) -> str:
+        shutil.copyfile(ROOT / "solutions" / f"{match.group(1)}.py",
+                        folder / f"given_{match.group(1)}.py")
+        return f"from given_{match.group(1)} import"
+
+    return SOLUTION_IMPORT.sub(given, text)
+
+
+def hand_in(path: Path, folder: Path, name: str | None = None) -> Path:
+    """Write the submission ``path`` (and the solutions it takes) into ``folder``; its new path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (name or path.name)
+    target.write_text(hand_in_text(path.read_text(), folder))
+    return target
