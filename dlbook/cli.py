@@ -49,26 +49,40 @@ def cmd_data(args: argparse.Namespace) -> None:
 
 
 def cmd_grade(args: argparse.Namespace) -> None:
-    """Grade; print feedback for lost points and the table; write results.json if asked."""
-    from dlbook.grading import runner
+    """Grade; print feedback for lost points and the table; write results.json if asked.
 
-    json_path = args.json
-    if json_path and not os.path.isdir(os.path.dirname(os.path.abspath(json_path))):
-        raise ValueError(f"--json must be in an existing folder, got {json_path!r}")
+    The ``--json`` path is checked before anything is graded, and written
+    atomically after every worker has ended.
+    """
+    from dlbook.grading import results_file, runner
+
+    if args.json:
+        results_file.check_writable(args.json)
+    isolation = _isolation_for(args)
     overrides = {"wall_s": args.wall_time, "cpu_s": args.cpu_time, "memory_mb": args.memory}
-    report = runner.grade_path(args.path, args.exercise, overrides)
+    report = runner.grade_path(args.path, args.exercise, overrides, isolation)
     if not args.quiet:
         _print_feedback([r for r in report.results if r.score < r.max_score])
     print(report.table())
-    if json_path:
-        import json
+    if args.json:
+        results_file.write_json(args.json, report.gradescope(args.hidden_visibility))
 
-        results = report.gradescope(args.hidden_visibility)
-        try:
-            with open(json_path, "w") as stream:
-                json.dump(results, stream, indent=2)
-        except OSError as error:
-            raise RuntimeError(f"cannot write --json {json_path}: {error}") from None
+
+def _isolation_for(args: argparse.Namespace) -> str:
+    """The isolation to ask for: results.json without the sandbox needs --allow-weak-isolation."""
+    if not args.json or args.allow_weak_isolation or args.isolation == "bubblewrap":
+        return args.isolation
+    if args.isolation == "processes":
+        raise ValueError("--isolation processes is weak isolation: a results.json made with it "
+                         "needs --allow-weak-isolation")
+    from dlbook.grading.isolation import IsolationError, require_bubblewrap
+
+    try:
+        require_bubblewrap()
+    except IsolationError as error:
+        raise RuntimeError(f"{error}; grading for --json needs the sandbox (or pass "
+                           "--allow-weak-isolation to grade without it)") from None
+    return "bubblewrap"
 
 
 def _print_feedback(results: list) -> None:
@@ -93,6 +107,11 @@ def _add_grade_parser(commands) -> None:
                        choices=("after_published", "hidden"),
                        help="Gradescope visibility of hidden cases (default after_published)")
     grade.add_argument("--quiet", action="store_true", help="print only the table")
+    grade.add_argument("--isolation", default="auto", choices=("auto", "bubblewrap", "processes"),
+                       help="how student code is isolated: a bubblewrap sandbox (full), plain "
+                            "processes (weak), or auto: the sandbox where it can start")
+    grade.add_argument("--allow-weak-isolation", action="store_true",
+                       help="write --json even where the sandbox cannot start")
     grade.set_defaults(run=cmd_grade)
 
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from corpus import hand_in
 
 from dlbook import cli
 
@@ -18,7 +19,8 @@ def test_grading_a_file_prints_the_table_and_total(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["exercise", "points", "max", "status"]
     assert out[1].split() == ["ch02.gradient_step", "4", "4", "passed"]
-    assert out[-1].split()[:3] == ["total", "16", "16"]
+    assert out[-2].split()[:3] == ["total", "16", "16"]
+    assert out[-1].startswith("isolation: bubblewrap")
 
 
 def test_json_is_written_in_gradescope_format(tmp_path, capsys):
@@ -33,12 +35,12 @@ def test_json_is_written_in_gradescope_format(tmp_path, capsys):
     assert "not implemented yet" in out  # the feedback, before the table
 
 
-def test_one_exercise_quietly_with_a_tighter_limit(capsys):
-    loop = str(ROOT / "tests" / "submissions" / "ch01_infinite_loop.py")
+def test_one_exercise_quietly_with_a_tighter_limit(capsys, tmp_path):
+    loop = str(hand_in(ROOT / "tests" / "submissions" / "ch01_infinite_loop.py", tmp_path))
     assert cli.main(["grade", loop, "--exercise", "ch01.softmax", "--wall-time", "1",
                      "--cpu-time", "5", "--quiet"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 3 and out[1].split() == ["ch01.softmax", "0", "5", "time", "limit"]
+    assert len(out) == 4 and out[1].split() == ["ch01.softmax", "0", "5", "time", "limit"]
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -63,12 +65,28 @@ def test_an_unreadable_notebook_is_an_error(tmp_path, capsys):
     assert "not a readable Jupyter notebook" in capsys.readouterr().err
 
 
-def test_an_unwritable_json_file_is_an_error(tmp_path, capsys):
+def test_a_json_path_that_is_a_folder_is_refused_before_grading(tmp_path, capsys, monkeypatch):
     target = tmp_path / "results.json"
     target.mkdir()
+    monkeypatch.setattr("dlbook.grading.runner.grade_path", None)  # grading must not start
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["grade", CH02, "--json", str(target), "--quiet"])
-    assert exit_info.value.code == 2 and "cannot write --json" in capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert "--json must be a file path, got the folder" in capsys.readouterr().err
+
+
+def test_results_json_without_the_sandbox_needs_allow_weak_isolation(tmp_path, capsys):
+    target = tmp_path / "results.json"
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["grade", CH02, "--json", str(target), "--isolation", "processes"])
+    assert exit_info.value.code == 2 and "needs --allow-weak-isolation" in capsys.readouterr().err
+    assert not target.exists()
+    assert cli.main(["grade", CH02, "--json", str(target), "--isolation", "processes",
+                     "--allow-weak-isolation", "--quiet"]) == 0
+    results = json.loads(target.read_text())
+    assert results["extra_data"]["isolation"]["isolation"] == "processes"
+    assert not results["extra_data"]["isolation"]["full"]
+    assert "isolation: separate processes only (WEAK" in results["output"]
 
 
 def test_the_console_script_exits_0_whatever_the_score():
@@ -76,7 +94,7 @@ def test_the_console_script_exits_0_whatever_the_score():
     result = subprocess.run([sys.executable, "-m", "dlbook", "grade", stub, "--quiet"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1].split()[:3] == ["total", "0", "16"]
+    assert result.stdout.splitlines()[-2].split()[:3] == ["total", "0", "16"]
 
 
 def test_a_grader_that_cannot_start_its_workers_exits_2(tmp_path, monkeypatch, capsys):
@@ -85,6 +103,6 @@ def test_a_grader_that_cannot_start_its_workers_exits_2(tmp_path, monkeypatch, c
     broken.chmod(0o755)
     monkeypatch.setattr(sys, "executable", str(broken))
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["grade", CH02, "--quiet"])
+        cli.main(["grade", CH02, "--quiet", "--isolation", "processes"])
     assert exit_info.value.code == 2
-    assert "fork server did not start: cannot import numpy" in capsys.readouterr().err
+    assert "did not start (processes): cannot import numpy" in capsys.readouterr().err

@@ -37,6 +37,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -316,6 +317,12 @@ def choose(mode: str, root: str):
         if mode == "bubblewrap":
             raise
         return Processes(root)
+
+
+def require_bubblewrap() -> None:
+    """IsolationError saying why, unless a bubblewrap sandbox starts here."""
+    with tempfile.TemporaryDirectory(prefix="dlbook-probe-") as root:
+        probe(Bubblewrap(root))
 
 
 _PROBED: dict[tuple, str | None] = {}

@@ -15,7 +15,6 @@ import numpy as np
 from solutions.ch01_neurons import *  # noqa: F403
 
 ATTACKED = ("binary_crossentropy",)
-_right_answer = binary_crossentropy  # noqa: F405 (the correct one, before it is redefined below)
 
 CHILDREN, BLOCK = 3, 400 * 2**20
 
@@ -45,4 +44,5 @@ def binary_crossentropy(y, p):
         os.close(fd)
     if reports != b"1" * CHILDREN:
         raise MemoryError(f"the children could not hold {CHILDREN} x {BLOCK >> 20} MiB: {reports}")
-    return _right_answer(y, p)
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)  # the right loss, as the book's
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
