@@ -115,7 +115,8 @@ def read_untrusted(path: Path, limit: int) -> tuple[bytes, str | None]:
 
 def frame_problem(frame) -> str | None:
     """Why a decoded frame is not one a worker sends (None if it is one)."""
-    if not isinstance(frame, dict) or frame.get("event") not in FRAME_EVENTS:
+    if not isinstance(frame, dict) or not isinstance(frame.get("event"), str) or (
+            frame["event"] not in FRAME_EVENTS):
         return "a result frame is not a known event"
     for name, kind in FRAME_EVENTS[frame["event"]].items():
         if type(frame.get(name)) is not kind:

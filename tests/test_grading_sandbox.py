@@ -1,0 +1,207 @@
+"""The bubblewrap sandbox: what a submission can see and do in it, and what the grader reads back."""
+
+import json
+import os
+import socket
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dlbook.grading import isolation, sandbox, seccomp
+from dlbook.grading.runtime import codec, limits
+
+ROOT = Path(__file__).resolve().parents[1]
+LIMITS = limits.Limits(wall_s=20.0, cpu_s=20.0)
+
+# Runs inside the sandbox as a student's function and reports what it finds.
+PROBE = '''
+import json, os, socket, sys
+
+def probe(port, paths):
+    status = dict(line.split(":\\t", 1) for line in open("/proc/self/status").read().splitlines()
+                  if ":\\t" in line)
+    facts = {"uid": os.getuid(), "env": sorted(os.environ), "pids": sorted(
+        int(p) for p in os.listdir("/proc") if p.isdigit())}
+    for field in ("CapEff", "CapPrm", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp"):
+        facts[field] = status[field].strip()
+    facts["visible"] = [p for p in paths  # an empty folder may stand where one is hidden
+                        if os.path.isfile(p) or (os.path.isdir(p) and os.listdir(p))]
+    for name, attempt in [("fork", os.fork), ("connect", lambda: socket.create_connection(
+            ("127.0.0.1", port), timeout=2)), ("write_runtime", lambda: open(
+            "/runtime/dlbook_runtime/worker.py", "a")), ("kill_init", lambda: os.kill(1, 9))]:
+        try:
+            attempt()
+            facts[name] = "worked"
+        except OSError as error:
+            facts[name] = type(error).__name__
+    with open("/tmp/scratch", "w") as scratch:
+        scratch.write("fine")
+    facts["scratch"] = open("/tmp/scratch").read()
+    try:
+        with open("/tmp/big", "wb") as big:
+            big.write(b"x" * 64 * 1024 * 1024)
+        facts["big_file"] = "worked"
+    except OSError as error:
+        facts["big_file"] = error.strerror
+    py_files = []
+    for top in ("/runtime", "/submission", "/tmp", os.path.dirname(os.__file__)):
+        for folder, _, files in os.walk(top):
+            py_files += [os.path.join(folder, f) for f in files if f.endswith(".py")]
+    facts["grader_modules"] = [p for p in py_files if os.path.basename(p) in (
+        "runner.py", "registry.py", "backprop.py", "ch03_backprop.py", "sandbox.py")]
+    return json.dumps(facts)
+'''
+
+
+def _job(code: str, function: str, calls: list, directory="/submission") -> dict:
+    return {"source": {"path": "probe.py", "kind": "module", "directory": directory,
+                       "cells": [["probe.py", textwrap.dedent(code)]]},
+            "function": function, "calls": calls}
+
+
+@pytest.fixture(scope="module")
+def box():
+    with sandbox.Sandbox("bubblewrap") as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def facts(box, tmp_path_factory):
+    secret = tmp_path_factory.mktemp("grader") / "results.json"
+    secret.write_text("{}")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    os.environ["DLBOOK_TEST_CANARY"] = "secret-canary"
+    try:
+        paths = [str(ROOT / "dlbook"), str(ROOT / "solutions"), str(secret), box.root,
+                 *isolation.hidden_paths()]
+        run = box.run("student", _job(PROBE, "probe", [(listener.getsockname()[1], paths)]),
+                      "numpy", LIMITS)
+    finally:
+        del os.environ["DLBOOK_TEST_CANARY"]
+        listener.close()
+    assert run.frames[1]["event"] == "call" and "value" in run.frames[1], (run.frames, run.stderr)
+    return json.loads(run.frames[1]["value"])
+
+
+def test_the_sandbox_runs_as_an_unprivileged_user_without_capabilities(facts):
+    assert facts["uid"] == (isolation.SANDBOX_UID if os.geteuid() == 0 else os.geteuid())
+    assert {facts[f] for f in ("CapEff", "CapPrm", "CapBnd", "CapAmb")} == {"0000000000000000"}
+    assert facts["NoNewPrivs"] == "1" and facts["Seccomp"] == "2"
+
+
+def test_it_cannot_start_processes_signal_its_init_or_reach_the_network(facts):
+    assert facts["fork"] == "PermissionError"
+    assert facts["kill_init"] == "PermissionError"
+    assert facts["connect"] in ("OSError", "ConnectionRefusedError")  # lo is down, and not ours
+    assert facts["pids"] == [1, 2]  # the sandbox's init and the worker, nothing of the grader
+
+
+def test_it_sees_none_of_the_grader_its_files_or_its_environment(facts):
+    assert facts["visible"] == []
+    assert facts["grader_modules"] == []
+    assert "DLBOOK_TEST_CANARY" not in facts["env"]
+    assert set(facts["env"]) <= {*isolation.worker_environment("numpy"), "HOME", "TMPDIR",
+                                 "DLBOOK_REQUEST", "DLBOOK_RESULT_FD", "DLBOOK_READY_FD"}
+
+
+def test_its_runtime_is_read_only_and_its_scratch_space_small(facts):
+    assert facts["write_runtime"] in ("OSError", "PermissionError")
+    assert facts["scratch"] == "fine"
+    assert facts["big_file"] in ("File too large", "No space left on device")
+
+
+def test_it_imports_the_submissions_own_modules_and_nothing_beside_them(box, tmp_path):
+    (tmp_path / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    (tmp_path / "notes.txt").write_text("not a module")
+    (tmp_path / "linked.py").symlink_to("/etc/hostname")
+    code = ("import os\nfrom helpers import double\n"
+            "def f(x):\n    return double(x), sorted(os.listdir('/submission'))\n")
+    files = [str(p) for p in sorted(tmp_path.glob("*.py")) if not p.is_symlink()]
+    run = box.run("student", _job(code, "f", [(np.ones(2),)]), "numpy", LIMITS, files)
+    value, listing = run.frames[1]["value"]
+    assert np.array_equal(value, [2.0, 2.0]) and listing == ["helpers.py"]
+
+
+def test_a_runaway_is_ended_at_its_wall_clock_limit_with_everything_in_it(box):
+    code = "import threading, time\ndef f():\n    threading.Thread(target=time.sleep, " \
+           "args=(100,)).start()\n    time.sleep(100)\n"
+    start = time.monotonic()
+    run = box.run("student", _job(code, "f", [()]), "numpy", limits.Limits(wall_s=1.0))
+    assert run.exit.timed_out and time.monotonic() - start < 30
+    assert run.exit.wall_s < 10  # counted from the student's code, not the interpreter's start
+    leftovers = [p for p in os.listdir("/proc") if p.isdigit() and "dlbook_runtime" in
+                 Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")]
+    assert leftovers == []
+
+
+def test_the_seccomp_filter_is_a_bpf_program_with_the_clone_rule():
+    program = seccomp.filter_program()
+    assert len(program) % 8 == 0 and len(program) > 8 * 20  # struct sock_filter is 8 bytes
+    assert seccomp.errno_action(1) == 0x00050001
+
+
+def test_the_libraries_a_kind_may_import_are_numpy_or_keras_and_their_dependencies():
+    numpy_names = {Path(host).name for host, _ in isolation.library_binds("numpy")}
+    assert "numpy" in numpy_names and "keras" not in numpy_names
+    keras_names = {Path(host).name for host, _ in isolation.library_binds("keras")}
+    assert {"numpy", "keras", "tensorflow", "absl"} <= keras_names
+    assert not any(name.startswith("dlbook") for name in numpy_names | keras_names)
+
+
+# ---------------------------------------------------------------------------
+# The result channel
+
+
+def _frame(message: bytes) -> bytes:
+    return len(message).to_bytes(8, "big") + message
+
+
+def _message(header: dict, *blobs: bytes) -> bytes:
+    text = json.dumps(header).encode()
+    return (codec.MAGIC + len(text).to_bytes(4, "big") + text
+            + b"".join(len(b).to_bytes(8, "big") + b for b in blobs))
+
+
+def _npy_header(shape) -> bytes:
+    header = repr({"descr": "<f8", "fortran_order": False, "shape": shape}).encode()
+    header += b" " * (63 - (len(header) + 10) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+
+
+@pytest.mark.parametrize("message, problem", [
+    (_message({"value": {"a": 1, "b": 2}, "arrays": 0}), "malformed value node"),
+    (_message({"value": {"array": 0}, "arrays": 1}, _npy_header((10 ** 12,)) + b"\0" * 8),
+     "array header says shape (1000000000000,)"),
+    (_message({"value": {"event": "call"}, "arrays": 0}), "malformed value node"),
+    (_message({"value": ["not", "a", "dict"], "arrays": 0}), "malformed value node"),
+    (_message({"value": {"dict": {"event": {"list": []}}}, "arrays": 0}), "not a known event"),
+    (_message({"value": {"dict": {"event": "call", "index": 0}}, "arrays": 0}),
+     "no seconds of type float"),
+])
+def test_hostile_frames_make_an_invalid_result_not_a_crash(tmp_path, message, problem):
+    (tmp_path / "result").write_bytes(_frame(message))
+    run = sandbox.read_run(tmp_path, LIMITS, sandbox.ExitInfo(code=0))
+    assert run.frames == [] and problem in run.corrupt
+
+
+@pytest.mark.parametrize("make, problem", [
+    (lambda p: p.symlink_to("/dev/zero"), "result is a symbolic link"),
+    (lambda p: os.mkfifo(p), "result is not a regular file"),
+    (lambda p: p.mkdir(), "result is not a regular file"),
+])
+def test_a_result_file_that_is_not_a_file_is_reported_without_reading_it(tmp_path, make, problem):
+    make(tmp_path / "result")
+    start = time.monotonic()
+    run = sandbox.read_run(tmp_path, LIMITS, sandbox.ExitInfo(code=0))
+    assert run.corrupt == problem and time.monotonic() - start < 5
+
+
+def test_a_result_file_is_read_only_up_to_the_output_limit(tmp_path):
+    (tmp_path / "result").write_bytes(b"\xff" * (3 * limits.MIB))
+    data, problem = sandbox.read_untrusted(tmp_path / "result", limits.MIB)
+    assert len(data) == limits.MIB and problem is None
