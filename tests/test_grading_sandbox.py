@@ -50,8 +50,11 @@ def probe(port, paths):
     for top in ("/runtime", "/submission", "/tmp", os.path.dirname(os.__file__)):
         for folder, _, files in os.walk(top):
             py_files += [os.path.join(folder, f) for f in files if f.endswith(".py")]
-    facts["grader_modules"] = [p for p in py_files if os.path.basename(p) in (
-        "runner.py", "registry.py", "backprop.py", "ch03_backprop.py", "sandbox.py")]
+    facts["runtime"] = sorted(os.path.basename(p) for p in py_files
+                              if p.startswith("/runtime/dlbook_runtime/"))
+    facts["grader_modules"] = [p for p in py_files if not p.startswith("/runtime/dlbook_runtime/")
+                               and ("dlbook" in p or "solutions" in p or os.path.basename(p) in (
+                                   "backprop.py", "ch03_backprop.py", "registry.py"))]
     return json.dumps(facts)
 '''
 
@@ -104,6 +107,8 @@ def test_it_cannot_start_processes_signal_its_init_or_reach_the_network(facts):
 def test_it_sees_none_of_the_grader_its_files_or_its_environment(facts):
     assert facts["visible"] == []
     assert facts["grader_modules"] == []
+    assert facts["runtime"] == sorted(p.name for p in (ROOT / "dlbook" / "grading" / "runtime").glob(
+        "*.py"))
     assert "DLBOOK_TEST_CANARY" not in facts["env"]
     assert set(facts["env"]) <= {*isolation.worker_environment("numpy"), "HOME", "TMPDIR",
                                  "DLBOOK_REQUEST", "DLBOOK_RESULT_FD", "DLBOOK_READY_FD"}
