@@ -111,7 +111,8 @@ def test_it_sees_none_of_the_grader_its_files_or_its_environment(facts):
         "*.py"))
     assert "DLBOOK_TEST_CANARY" not in facts["env"]
     assert set(facts["env"]) <= {*isolation.worker_environment("numpy"), "HOME", "TMPDIR",
-                                 "DLBOOK_REQUEST", "DLBOOK_RESULT_FD", "DLBOOK_READY_FD"}
+                                 "PWD", "DLBOOK_GRADING_WORKER", "DLBOOK_REQUEST", "DLBOOK_RESULT_FD",
+                                 "DLBOOK_READY_FD"}
 
 
 def test_its_runtime_is_read_only_and_its_scratch_space_small(facts):
