@@ -305,7 +305,10 @@ class Grader:
         kind = "keras" if exercise.needs_keras else "numpy"
         run = self.sandbox.run("student", job, kind, budget,
                                source.module_files() if sandboxed else [])
-        if _first_event(run.frames) in (None, "import_error") and not run.corrupt:
+        # a file that cannot load fails every exercise the same way; a hidden run's text is
+        # never passed on to another exercise's public feedback
+        public = not any(call.hidden for call in calls)
+        if public and _first_event(run.frames) in (None, "import_error") and not run.corrupt:
             self._unloadable[source.label] = run
         return run
 
