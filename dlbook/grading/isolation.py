@@ -108,14 +108,13 @@ def backend_distributions() -> list[str]:
     return metadata.packages_distributions().get(backend, [])
 
 
-def distributions(kind: str) -> list[metadata.Distribution]:
-    """The installed distributions an exercise of ``kind`` may import, dependencies included.
+def dependency_closure(roots) -> list[metadata.Distribution]:
+    """The installed distributions named in ``roots`` and everything they require, never dlbook.
 
-    Never ``dlbook`` itself. Requirements that apply only to extras are
-    left out; those that do not apply here are simply not installed.
+    Requirements that apply only to extras are left out; those that do not
+    apply here are simply not installed.
     """
-    wanted = list(ROOTS[kind]) + (backend_distributions() if kind == "keras" else [])
-    seen: dict[str, metadata.Distribution] = {}
+    wanted, seen = list(roots), {}
     while wanted:
         name = wanted.pop()
         key = re.sub(r"[-_.]+", "-", name).lower()
@@ -125,6 +124,11 @@ def distributions(kind: str) -> list[metadata.Distribution]:
         seen[key] = dist
         wanted += [n for n in map(_requirement_name, dist.requires or []) if n]
     return list(seen.values())
+
+
+def distributions(kind: str) -> list[metadata.Distribution]:
+    """The installed distributions an exercise of ``kind`` may import, dependencies included."""
+    return dependency_closure([*ROOTS[kind], *(backend_distributions() if kind == "keras" else [])])
 
 
 def top_level_paths(dist: metadata.Distribution) -> set[Path]:

@@ -8,19 +8,19 @@ import tempfile
 from pathlib import Path
 
 
-def check_writable(path: str | os.PathLike) -> None:
-    """ValueError naming the problem if a results file cannot be written at ``path``."""
+def check_writable(path: str | os.PathLike, option: str = "--json") -> None:
+    """ValueError naming ``option`` and the problem if a file cannot be written at ``path``."""
     target = Path(path)
     if target.is_dir():
-        raise ValueError(f"--json must be a file path, got the folder {str(path)!r}")
+        raise ValueError(f"{option} must be a file path, got the folder {str(path)!r}")
     folder = target.resolve().parent
     if not folder.is_dir():
-        raise ValueError(f"--json must be in an existing folder, got {str(path)!r}")
+        raise ValueError(f"{option} must be in an existing folder, got {str(path)!r}")
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".dlbook-check-"):
             pass
     except OSError as error:
-        raise ValueError(f"--json {str(path)!r} cannot be written: {error.strerror}") from None
+        raise ValueError(f"{option} {str(path)!r} cannot be written: {error.strerror}") from None
 
 
 def write_json(path: str | os.PathLike, results: dict) -> None:
