@@ -1,97 +1,168 @@
 """Measure the autograder's figures (prints numbers; never a pass/fail test).
 
-    .venv/bin/python benchmarks/grading_figures.py
+    .venv/bin/python benchmarks/grading_figures.py [--before PATH] [--repeat 5]
 
-1. ``dlbook grade solutions/ch03_backprop.py`` (a chapter of NumPy
-   exercises) as a fresh process: best wall time of 3, and whether the grader
-   process imported TensorFlow.
-2. ``dlbook grade solutions/`` (every exercise, Keras included): wall time.
-3. A runaway (``while True: pass``) under the default limits: seconds from
-   the start of its exercise to the exercise being marked failed, against
-   the wall-clock limit.
-4. A memory bomb (a list grown without bound) under the default limits: the
-   worker's peak resident memory (``wait4``), the largest descendant's
-   (``getrusage(RUSAGE_CHILDREN).ru_maxrss``) and the grader's own, against
-   the limit.
+``--before PATH`` names another checkout of the repository (for example
+``git worktree add /tmp/before bb5b20d``, the grader before the sandbox):
+every figure that can be is measured for both, side by side, each by a
+fresh ``python -m dlbook grade`` with ``PYTHONPATH`` pointing at that
+checkout's copy.
+
+1. Each file of NumPy exercises in ``solutions/`` graded in a fresh process:
+   median wall time of ``--repeat`` runs.
+2. ``solutions/`` whole (every exercise, Keras included): one run.
+3. The cost of starting one worker: an empty job in a bubblewrap sandbox and
+   in a plain process (NumPy and Keras workers), median of several.
+4. A runaway (``while True: pass``) and a memory bomb under the default limits.
+5. The attack corpus (``tests/submissions/attacks``): for each class, the
+   score it deserves, and the score it got (or how the grader failed), each
+   graded by a throwaway copy of the grader, as root.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
-import resource
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SUBMISSIONS = ROOT / "tests" / "submissions"
+sys.path.insert(0, str(ROOT / "tests"))
+from corpus import SUBMISSIONS, hand_in, without_attacks  # noqa: E402
+
+ATTACK_LIMITS = ["--wall-time", "4", "--cpu-time", "4", "--memory", "512"]
 
 
-def grade_in_fresh_process(path: Path) -> tuple[float, str]:
-    """Wall time of ``dlbook grade PATH`` from process start to exit, and its last line."""
-    code = ("import sys\nfrom dlbook import cli\ncode = cli.main(['grade', sys.argv[1], "
-            "'--quiet'])\nprint('tensorflow loaded:', 'tensorflow' in sys.modules)\n"
-            "sys.exit(code)")
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0")
+def install_copy(checkout: Path, folder: Path) -> Path:
+    """A throwaway copy of ``checkout``'s dlbook and solutions/ (attacks write to disk)."""
+    for name in ("dlbook", "solutions"):
+        shutil.copytree(checkout / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+def grade(checkout: Path, path: Path, *extra: str, timeout: float = 900) -> tuple[float, str]:
+    """Seconds of ``python -m dlbook grade PATH`` with ``checkout`` first on the path, and its
+    table's total line (or why it failed)."""
+    env = dict(os.environ, PYTHONPATH=str(checkout), TF_CPP_MIN_LOG_LEVEL="3",
+               TF_ENABLE_ONEDNN_OPTS="0")
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, check=True)
+    try:
+        result = subprocess.run([sys.executable, "-m", "dlbook", "grade", str(path), "--quiet",
+                                 *extra], env=env, capture_output=True, text=True,
+                                timeout=timeout, cwd=tempfile.gettempdir())
+    except subprocess.TimeoutExpired:
+        return time.perf_counter() - start, f"hung (killed after {timeout:g} s)"
     elapsed = time.perf_counter() - start
-    lines = result.stdout.strip().splitlines()
-    return elapsed, f"{lines[-2].strip()}; {lines[-1]}"
+    if result.returncode:
+        return elapsed, f"failed, exit {result.returncode}: {result.stderr.strip()[-120:]}"
+    total = next(line for line in result.stdout.splitlines() if line.startswith("total"))
+    return elapsed, " ".join(total.split()[1:3])
 
 
-def chapter_file() -> None:
-    times, summary = [], ""
-    for _ in range(3):
-        elapsed, summary = grade_in_fresh_process(ROOT / "solutions" / "ch03_backprop.py")
-        times.append(elapsed)
-    print(f"1. grade solutions/ch03_backprop.py (4 NumPy exercises, 16 cases), fresh process: "
-          f"best {min(times):.2f} s of {', '.join(f'{t:.2f}' for t in times)} s  [{summary}]")
+def numpy_files(checkouts: dict[str, Path], repeat: int) -> None:
+    print(f"1. one file of NumPy exercises, fresh process, median of {repeat} (s):")
+    for path in sorted((ROOT / "solutions").glob("ch*.py")):
+        if path.name.startswith("ch04"):
+            continue  # the Keras chapter
+        cells = []
+        for label, checkout in checkouts.items():
+            times = [grade(checkout, checkout / "solutions" / path.name)[0] for _ in range(repeat)]
+            cells.append(f"{label} {statistics.median(times):.2f}")
+        print(f"   {path.name:<32} " + "   ".join(cells))
 
 
-def all_solutions() -> None:
-    elapsed, summary = grade_in_fresh_process(ROOT / "solutions")
-    print(f"2. grade solutions/ (every exercise of every chapter, Keras included): "
-          f"{elapsed:.1f} s  [{summary}]")
+def all_solutions(checkouts: dict[str, Path]) -> None:
+    cells = []
+    for label, checkout in checkouts.items():
+        elapsed, total = grade(checkout, checkout / "solutions")
+        cells.append(f"{label} {elapsed:.1f} s [{total}]")
+    print("2. solutions/ whole (every exercise, Keras included): " + "   ".join(cells))
 
 
-def runaway() -> None:
+def start_cost(repeat: int) -> None:
+    from dlbook.grading import sandbox
+    from dlbook.grading.runtime import limits
+
+    job = {"source": {"path": "empty.py", "kind": "module", "directory": "/submission",
+                      "cells": [["empty.py", "def f():\n    return None\n"]]},
+           "function": "f", "calls": [()]}
+    print(f"3. starting one worker for an empty job (median of {repeat}; Keras: of 3):")
+    for mode in ("bubblewrap", "processes"):
+        with sandbox.Sandbox(mode) as box:
+            for kind, count in (("numpy", repeat), ("keras", 3)):
+                times = []
+                for _ in range(count):
+                    start = time.perf_counter()
+                    box.run("student", job, kind, limits.Limits(wall_s=60, cpu_s=60,
+                                                                memory_mb=4096))
+                    times.append(time.perf_counter() - start)
+                print(f"   {mode:<10} {kind:<5} {statistics.median(times) * 1000:7.0f} ms")
+
+
+def limits_at_work() -> None:
     from dlbook.grading import registry
     from dlbook.grading.runner import Grader
     from dlbook.grading.sources import load_source
 
     exercise = registry.get("ch01.softmax")
-    with Grader() as grader:
-        grader.sandbox.server("numpy")  # started before the clock, as it is for any exercise
-        start = time.perf_counter()
-        result = grader.grade(load_source(SUBMISSIONS / "ch01_infinite_loop.py"), exercise)
-        elapsed = time.perf_counter() - start
-    print(f"3. runaway (while True: pass) in ch01.softmax: marked '{result.status}' "
-          f"{elapsed:.2f} s after its exercise started; limits {exercise.limits.wall_s:g} s "
-          f"wall, {exercise.limits.cpu_s:g} s CPU -> {elapsed - exercise.limits.wall_s:+.2f} s")
+    with tempfile.TemporaryDirectory() as folder, Grader() as grader:
+        for name in ("ch01_infinite_loop", "ch01_memory_bomb"):
+            source = load_source(hand_in(SUBMISSIONS / f"{name}.py", Path(folder)))
+            start = time.perf_counter()
+            result = grader.grade(source, exercise)
+            elapsed = time.perf_counter() - start
+            print(f"4. {name} in ch01.softmax: '{result.status}' after {elapsed:.2f} s "
+                  f"(limits {exercise.limits.wall_s:g} s wall, {exercise.limits.cpu_s:g} s CPU, "
+                  f"{exercise.limits.memory_mb:g} MiB); worker peak RSS "
+                  f"{result.peak_memory_mb:.0f} MiB")
 
 
-def memory_bomb() -> None:
-    from dlbook.grading import registry
-    from dlbook.grading.runner import Grader
-    from dlbook.grading.sources import load_source
+def attacks(checkouts: dict[str, Path]) -> None:
+    print("5. attacks (score out of 31 for chapter 1; limits 4 s, 4 s, 512 MiB):")
+    for path in sorted((SUBMISSIONS / "attacks").glob("ch01_*.py")):
+        cells = []
+        with tempfile.TemporaryDirectory() as folder:
+            folder = Path(folder)
+            deserved = folder / "deserved"
+            deserved.mkdir()
+            (deserved / "original.py").write_text(without_attacks(path.read_text()))
+            graded = hand_in(deserved / "original.py", deserved, path.name)
+            cells.append(f"deserved {grade(ROOT, graded, *ATTACK_LIMITS)[1]}")
+            for label, checkout in checkouts.items():
+                copy = install_copy(checkout, folder / f"install-{label}")
+                results = folder / f"{label}.json"
+                _, total = grade(copy, hand_in(path, folder / label), "--json", str(results),
+                                 *ATTACK_LIMITS, timeout=120)
+                time.sleep(2.0)  # what the attack left behind acts after the grader exits
+                if results.exists() and total[0].isdigit():
+                    data = json.loads(results.read_text())
+                    total = f"{data['score']:g} {data['max_score']:g} in results.json"
+                cells.append(f"{label} {total}")
+        print(f"   {path.stem:<32} " + " | ".join(cells))
 
-    exercise = registry.get("ch01.softmax")
-    with Grader() as grader:
-        result = grader.grade(load_source(SUBMISSIONS / "ch01_memory_bomb.py"), exercise)
-    descendants = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    grader_itself = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"4. memory bomb (a list grown without bound) in ch01.softmax: {result.score:g}/"
-          f"{result.max_score:g}, status '{result.status}'; worker peak RSS "
-          f"{result.peak_memory_mb:.0f} MiB, largest descendant {descendants:.0f} MiB, grader "
-          f"{grader_itself:.0f} MiB; limit {exercise.limits.memory_mb:g} MiB of address space "
-          "beyond the worker's libraries")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--before", type=Path, help="another checkout to compare with")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per timing (median)")
+    parser.add_argument("--only", nargs="*", type=int, choices=range(1, 6), help="sections to run")
+    args = parser.parse_args()
+    if args.before and not (args.before / "dlbook" / "grading").is_dir():
+        parser.error(f"--before must be a checkout of dlbook, got {args.before}")
+    checkouts = {"before": args.before.resolve()} if args.before else {}
+    checkouts["after"] = ROOT
+    sections = {1: lambda: numpy_files(checkouts, args.repeat), 2: lambda: all_solutions(checkouts),
+                3: lambda: start_cost(args.repeat), 4: limits_at_work, 5: lambda: attacks(checkouts)}
+    for number in args.only or sorted(sections):
+        sections[number]()
 
 
 if __name__ == "__main__":
-    chapter_file()
-    all_solutions()
-    runaway()
-    memory_bomb()
+    main()

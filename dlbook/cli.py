@@ -5,6 +5,7 @@
     dlbook data NAME [--seed N]     load a dataset and show its splits
     dlbook grade PATH [--json FILE] [--exercise ID]
                                     grade exercise files or a notebook
+    dlbook gradescope build|run     the Gradescope autograder zip, and its runner
 """
 
 from __future__ import annotations
@@ -52,15 +53,19 @@ def cmd_grade(args: argparse.Namespace) -> None:
     """Grade; print feedback for lost points and the table; write results.json if asked.
 
     The ``--json`` path is checked before anything is graded, and written
-    atomically after every worker has ended.
+    atomically after every worker has ended. A class folder is graded into a
+    gradebook instead (:func:`_grade_class`).
     """
-    from dlbook.grading import results_file, runner
+    from dlbook.grading import classroom, results_file, runner
 
+    if classroom.is_class_folder(args.path):
+        _grade_class(args)
+        return
+    _refuse_class_options(args)
     if args.json:
         results_file.check_writable(args.json)
-    isolation = _isolation_for(args)
-    overrides = {"wall_s": args.wall_time, "cpu_s": args.cpu_time, "memory_mb": args.memory}
-    report = runner.grade_path(args.path, args.exercise, overrides, isolation)
+    isolation = _isolation_for(args, "--json" if args.json else None)
+    report = runner.grade_path(args.path, args.exercise, _limit_overrides(args), isolation)
     if not args.quiet:
         _print_feedback([r for r in report.results if r.score < r.max_score])
     print(report.table())
@@ -68,19 +73,52 @@ def cmd_grade(args: argparse.Namespace) -> None:
         results_file.write_json(args.json, report.gradescope(args.hidden_visibility))
 
 
-def _isolation_for(args: argparse.Namespace) -> str:
-    """The isolation to ask for: results.json without the sandbox needs --allow-weak-isolation."""
-    if not args.json or args.allow_weak_isolation or args.isolation == "bubblewrap":
+def _grade_class(args: argparse.Namespace) -> None:
+    """Grade every student folder into --gradebook and --feedback; print a summary."""
+    from dlbook.grading import classroom
+
+    if not args.gradebook:
+        raise ValueError(f"{str(args.path)!r} is a class folder (student folders, no exercise "
+                         "file of its own): grading it needs --gradebook FILE, the CSV it writes")
+    if args.json:
+        raise ValueError("--json is for one submission; for a class folder, each student's "
+                         "results.json is written to the --feedback folder")
+    isolation = _isolation_for(args, "--gradebook")
+    report = classroom.grade_class(args.path, args.gradebook, args.feedback, args.exercise,
+                                   _limit_overrides(args), isolation, args.jobs,
+                                   progress=not args.quiet,
+                                   hidden_visibility=args.hidden_visibility)
+    print(report.summary())
+
+
+def _refuse_class_options(args: argparse.Namespace) -> None:
+    """ValueError if an option only a class folder takes was given for another path."""
+    given = [option for option, value in (("--gradebook", args.gradebook),
+                                          ("--feedback", args.feedback), ("--jobs", args.jobs))
+             if value is not None]
+    if given:
+        raise ValueError(f"{' and '.join(given)}: only for a class folder (one sub-folder per "
+                         f"student, no exercise file of its own); {str(args.path)!r} is not one")
+
+
+def _limit_overrides(args: argparse.Namespace) -> dict:
+    return {"wall_s": args.wall_time, "cpu_s": args.cpu_time, "memory_mb": args.memory}
+
+
+def _isolation_for(args: argparse.Namespace, output: str | None) -> str:
+    """The isolation to ask for: results written to ``output`` (``--json``, ``--gradebook``)
+    without the sandbox need --allow-weak-isolation."""
+    if not output or args.allow_weak_isolation or args.isolation == "bubblewrap":
         return args.isolation
     if args.isolation == "processes":
-        raise ValueError("--isolation processes is weak isolation: a results.json made with it "
+        raise ValueError(f"--isolation processes is weak isolation: writing {output} with it "
                          "needs --allow-weak-isolation")
     from dlbook.grading.isolation import IsolationError, require_bubblewrap
 
     try:
         require_bubblewrap()
     except IsolationError as error:
-        raise RuntimeError(f"{error}; grading for --json needs the sandbox (or pass "
+        raise RuntimeError(f"{error}; grading for {output} needs the sandbox (or pass "
                            "--allow-weak-isolation to grade without it)") from None
     return "bubblewrap"
 
@@ -95,9 +133,17 @@ def _print_feedback(results: list) -> None:
 
 def _add_grade_parser(commands) -> None:
     grade = commands.add_parser("grade", help="grade exercise files, a folder or a notebook")
-    grade.add_argument("path", help="a .py exercise file, a folder of them, or a notebook "
-                                    "(.ipynb or MyST .md)")
+    grade.add_argument("path", help="a .py exercise file, a folder of them, a notebook "
+                                    "(.ipynb or MyST .md), or a class folder: one sub-folder "
+                                    "per student")
     grade.add_argument("--json", metavar="FILE", help="write Gradescope's results.json here")
+    grade.add_argument("--gradebook", metavar="FILE",
+                       help="a class folder: write every student's points here (CSV)")
+    grade.add_argument("--feedback", metavar="DIR",
+                       help="a class folder: write <student>.txt and <student>.json here "
+                            "(default: feedback/ beside the gradebook)")
+    grade.add_argument("--jobs", type=int, metavar="N",
+                       help="a class folder: students graded at once (default: every core)")
     grade.add_argument("--exercise", metavar="ID", action="append",
                        help="grade only this exercise, e.g. ch03.backward (repeatable)")
     grade.add_argument("--wall-time", type=float, metavar="S", help="wall-clock limit per exercise")
@@ -106,13 +152,41 @@ def _add_grade_parser(commands) -> None:
     grade.add_argument("--hidden-visibility", default="after_published",
                        choices=("after_published", "hidden"),
                        help="Gradescope visibility of hidden cases (default after_published)")
-    grade.add_argument("--quiet", action="store_true", help="print only the table")
+    grade.add_argument("--quiet", action="store_true",
+                       help="print only the table (a class folder: no progress bar)")
     grade.add_argument("--isolation", default="auto", choices=("auto", "bubblewrap", "processes"),
                        help="how student code is isolated: a bubblewrap sandbox (full), plain "
                             "processes (weak), or auto: the sandbox where it can start")
     grade.add_argument("--allow-weak-isolation", action="store_true",
-                       help="write --json even where the sandbox cannot start")
+                       help="write --json or --gradebook even where the sandbox cannot start")
     grade.set_defaults(run=cmd_grade)
+
+
+def cmd_gradescope(args: argparse.Namespace) -> None:
+    from dlbook.grading import gradescope
+
+    if args.action == "build":
+        path = gradescope.build(args.out, args.wheel, args.allow_weak_isolation)
+        print(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
+    else:
+        results = gradescope.run(args.root, args.allow_weak_isolation)
+        print(results["output"])
+
+
+def _add_gradescope_parser(commands) -> None:
+    gradescope = commands.add_parser(
+        "gradescope", help="build a Gradescope autograder zip, or run inside one",
+        description="build: write the autograder zip (setup.sh, run_autograder, the dlbook wheel, "
+                    "pinned requirements). run: what run_autograder calls on Gradescope: grade "
+                    "ROOT/submission into ROOT/results/results.json in the sandbox.")
+    gradescope.add_argument("action", choices=("build", "run"))
+    gradescope.add_argument("--out", default="autograder.zip", help="build: the zip to write")
+    gradescope.add_argument("--wheel", metavar="FILE",
+                            help="build: a dlbook wheel to ship (default: build one from this clone)")
+    gradescope.add_argument("--root", default="/autograder", help="run: Gradescope's folder")
+    gradescope.add_argument("--allow-weak-isolation", action="store_true",
+                            help="grade even where the sandbox cannot start (not recommended)")
+    gradescope.set_defaults(run=cmd_gradescope)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--seed", type=int, default=config.DEFAULT_SEED, help="split seed")
     data.set_defaults(run=cmd_data)
     _add_grade_parser(commands)
+    _add_gradescope_parser(commands)
     return parser
 
 

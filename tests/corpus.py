@@ -7,6 +7,7 @@ A submission cannot import ``solutions`` (the sandbox does not hold it), so
 own helper module ``given_chNN_topic.py`` and imports it from there.
 """
 
+import ast
 import re
 import shutil
 from pathlib import Path
@@ -32,3 +33,16 @@ def hand_in(path: Path, folder: Path, name: str | None = None) -> Path:
     target = folder / (name or path.name)
     target.write_text(hand_in_text(path.read_text(), folder))
     return target
+
+
+def without_attacks(text: str) -> str:
+    """``text`` with the top-level functions its ``ATTACKED`` tuple names deleted, and not taken
+    from the solutions either (so they are not defined)."""
+    tree = ast.parse(text)
+    attacked = next(ast.literal_eval(node.value) for node in tree.body if isinstance(
+        node, ast.Assign) and getattr(node.targets[0], "id", "") == "ATTACKED")
+    lines = text.splitlines(keepends=True)
+    for node in sorted(tree.body, key=lambda n: -n.lineno):
+        if isinstance(node, ast.FunctionDef) and node.name in attacked:
+            del lines[node.lineno - 1 - len(node.decorator_list):node.end_lineno]
+    return "".join(lines) + "\nfor _name in ATTACKED:\n    globals().pop(_name, None)\n"

@@ -11,12 +11,13 @@ by a throwaway copy of the grader (the attacks write to disk), run as root
 (as in a Gradescope container) and as an ordinary user who owns that copy.
 """
 
-import ast
+import ctypes
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from corpus import ROOT, SUBMISSIONS, hand_in
+from corpus import ROOT, SUBMISSIONS, hand_in, without_attacks
 from users import UID, as_user
 
 from dlbook.grading import registry
@@ -36,19 +37,6 @@ CANARY = {"DLBOOK_TEST_CANARY": "secret-canary"}
 pytestmark = pytest.mark.slow
 
 
-def without_attacks(text: str) -> str:
-    """``text`` with the top-level functions its ``ATTACKED`` tuple names deleted, and not taken
-    from the solutions either (so they are not defined)."""
-    tree = ast.parse(text)
-    attacked = next(ast.literal_eval(node.value) for node in tree.body if isinstance(
-        node, ast.Assign) and getattr(node.targets[0], "id", "") == "ATTACKED")
-    lines = text.splitlines(keepends=True)
-    for node in sorted(tree.body, key=lambda n: -n.lineno):
-        if isinstance(node, ast.FunctionDef) and node.name in attacked:
-            del lines[node.lineno - 1 - len(node.decorator_list):node.end_lineno]
-    return "".join(lines) + "\nfor _name in ATTACKED:\n    globals().pop(_name, None)\n"
-
-
 def digest(folder: Path) -> str:
     h = hashlib.sha256()
     for path in sorted(folder.rglob("*.py")):
@@ -56,16 +44,23 @@ def digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-def grader_processes() -> list[str]:
-    """Command lines of worker processes still running anywhere on the machine."""
+def leftovers() -> list[str]:
+    """Processes that ended up with this test process as their parent and still run.
+
+    This process is a child subreaper, so a process a submission leaves behind
+    comes here once the grader that started it has exited, however it detached.
+    Each one found is killed.
+    """
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if "dlbook_runtime" in cmdline or "dlbook.grading.forkserver" in cmdline:
-            found.append(f"{pid}: {cmdline.replace(chr(0), ' ')[:200]}")
+        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+            found.append(f"{pid}: {cmdline[:200]}")
+            os.kill(int(pid), signal.SIGKILL)  # recorded; the next run starts clean
     return found
 
 
@@ -96,11 +91,14 @@ class Grader:
         process = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env,
                                  cwd=self.folder)
         time.sleep(2.0)  # room for anything left behind to act after the grader has exited
+        self.leftovers = leftovers()
         return process, json.loads(results.read_text()) if results.exists() else None
 
 
 @pytest.fixture(scope="module", params=["root", "user"])
 def user(request):
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER: see leftovers()
     return request.param
 
 
@@ -148,8 +146,9 @@ def test_each_attack_scores_what_the_file_without_it_deserves(graded, name):
     assert results["extra_data"]["isolation"]["isolation"] == "bubblewrap"
 
 
-def test_nothing_an_attack_started_is_still_running(graded):
-    assert grader_processes() == []
+@pytest.mark.parametrize("name", ATTACKS)
+def test_nothing_an_attack_started_is_still_running(graded, name):
+    assert graded[name][0].leftovers == []
 
 
 @pytest.mark.parametrize("name", ["ch01_edits_grader", "ch01_edits_reference_module"])

@@ -15,37 +15,38 @@ How it works, and why it cannot be fooled:
   :mod:`~dlbook.grading.checks`): each exercise has an id, the function name,
   seeded public and hidden calls, a reference in ``dlbook``, a stated
   tolerance (:mod:`~dlbook.grading.compare`), a hint and a book section.
-- **Isolation** (:mod:`~dlbook.grading.sandbox`,
-  :mod:`~dlbook.grading.runtime.worker`): student code runs only in worker
-  processes, one per exercise (public cases, then hidden cases in another),
-  forked from a fork server that has loaded NumPy (or Keras) once, and held
-  to a wall-clock limit, ``RLIMIT_CPU`` and ``RLIMIT_AS``
-  (:mod:`~dlbook.grading.runtime.limits` states the defaults: 10 s, 10 s, 1 GiB for
-  NumPy exercises). A worker writes each result to a result file as framed
-  plain data (:mod:`~dlbook.grading.runtime.codec`: JSON plus ``.npy`` arrays, no
-  pickle), never through stdout; its stdout and stderr are captured and
-  shown truncated, and only for public cases.
+- **Isolation** (:mod:`~dlbook.grading.isolation`,
+  :mod:`~dlbook.grading.sandbox`, :mod:`~dlbook.grading.seccomp`): student
+  code runs only in workers, one per exercise (public cases, then hidden
+  cases in another), each in a bubblewrap sandbox: own PID, network, IPC
+  and mount namespaces, a read-only file system with the interpreter, NumPy
+  (or Keras) and the student runtime (:mod:`~dlbook.grading.runtime`) and
+  nothing of the grader, no capabilities, ``no_new_privs``, a seccomp filter
+  against new processes, an unprivileged uid under root; held to a
+  wall-clock limit, ``RLIMIT_CPU`` and ``RLIMIT_AS``
+  (:mod:`~dlbook.grading.runtime.limits`: 10 s, 10 s, 1 GiB for NumPy
+  exercises). Where the sandbox cannot start, plain processes (weak, and
+  said so). A worker writes each result as framed plain data
+  (:mod:`~dlbook.grading.runtime.codec`: JSON plus ``.npy`` arrays, no
+  pickle) to a file the grader reads only after every process of the
+  worker is gone, without following links and with capped sizes; its
+  stdout and stderr are shown truncated, and only for public cases.
 - **Judging** happens in the grading process only, on those plain values:
-  a submission that patches NumPy, ``dlbook`` or the grader's modules
-  patches its own process; an object whose ``__eq__`` always says True
-  arrives as data or not at all; NaN, a wrong dtype or shape, and changes
-  made in place to the inputs each fail the case with their own message.
-  Backward passes are also checked against finite differences.
+  a submission that patches NumPy patches its own process; an object whose
+  ``__eq__`` always says True arrives as data or not at all; NaN, a wrong
+  dtype or shape, and changes made in place to the inputs each fail the
+  case with their own message. Backward passes are also checked against
+  finite differences. Hidden cases report pass/fail and points only.
 - **Feedback** (:mod:`~dlbook.grading.report`): per case, the expected and
   received shapes and dtypes, the largest absolute and relative errors, the
   first differing index, the student's own traceback lines, a hint and a link
   to the book section; rich text in a terminal, HTML in Jupyter.
 
-On Gradescope, the autograder's ``run_autograder`` script is one line:
-``dlbook grade /autograder/submission --json /autograder/results/results.json``
-(hidden cases get ``visibility: after_published``; ``--hidden-visibility
-hidden`` hides them for good). The exit code is 0 whenever grading ran.
-
-Limits of the isolation: workers run as the grader's user, without a
-network or file-system sandbox; a submission that deliberately signals
-other processes of that user, or starts a process that leaves its session,
-can disturb the grading run (never the scores of other exercises it has
-already received). Run the grader in a container, as Gradescope does.
+On Gradescope, ``dlbook gradescope build`` writes the autograder zip
+(:mod:`~dlbook.grading.gradescope`); its ``run_autograder`` grades
+``/autograder/submission`` into ``/autograder/results/results.json`` (hidden
+cases get ``visibility: after_published``). The exit code of ``dlbook
+grade`` is 0 whenever grading ran.
 
 Importing this package is cheap; its parts load on first use.
 """

@@ -22,6 +22,7 @@ notebook.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import json
 import os
@@ -41,6 +42,7 @@ from pathlib import Path
 from dlbook.grading import isolation as isolation_module
 from dlbook.grading.runtime import boot, codec, limits, worker
 
+PR_SET_CHILD_SUBREAPER = 36
 STARTUP_S = {"numpy": 60.0, "keras": 300.0}  # interpreter and libraries, on a busy machine
 CAPTURE_CHARS = 100_000
 FRAME_EVENTS = {  # event -> the fields it must have, with their types
@@ -170,6 +172,8 @@ class Sandbox:
         except BaseException:
             shutil.rmtree(self.root, ignore_errors=True)
             raise
+        if self.isolation.full:
+            become_subreaper()
 
     def __enter__(self) -> Sandbox:
         return self
@@ -227,6 +231,13 @@ class Sandbox:
                 os.close(launch.status_fd)
 
 
+def become_subreaper() -> None:
+    """Make this process the one orphans of its descendants come to (Linux ``prctl``)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
 class Supervisor:
     """Watches one started worker: its clocks, its end, and the end of everything it started.
 
@@ -253,16 +264,23 @@ class Supervisor:
                 self.kill()
                 break
             ready = select.select(list(watching), [], [], remaining)[0]
-            if self.pidfd in ready:
-                break
             if self.ready_fd in ready and not self._read_ready():
                 watching.discard(self.ready_fd)
             if self.status_fd in ready and not self._read_status():
                 watching.discard(self.status_fd)
+            if self.pidfd in ready:
+                break
         _, status, usage = os.wait4(self.process.pid, 0)
         self.process.returncode = status
         os.close(self.pidfd)
+        if self.started is None and not timed_out:  # it exited as its message arrived
+            os.set_blocking(self.ready_fd, False)
+            try:
+                self._read_ready()
+            except BlockingIOError:
+                pass
         self._read_status()
+        usage = self._reap_sandbox_init() or usage
         if self.status_fd is None:  # no PID namespace: end what it left in its session
             _kill(os.killpg, self.process.pid)
         end = time.monotonic()
@@ -270,6 +288,23 @@ class Supervisor:
                         cpu_s=max(0.0, usage.ru_utime + usage.ru_stime - self.startup_cpu),
                         maxrss_mb=usage.ru_maxrss / 1024, timed_out=timed_out,
                         started=self.started is not None, **self.exit_fields(status))
+
+    def _reap_sandbox_init(self):
+        """Wait for the sandbox's init and return its resource usage (None outside a sandbox).
+
+        bubblewrap's outer process exits without reaping the sandbox's init,
+        which then comes to the grader (a child subreaper, see
+        :func:`become_subreaper`); the init exits only when every process of
+        the sandbox is gone, and its usage includes the worker's CPU time and
+        peak memory.
+        """
+        child = self.status().get("child-pid")
+        if not isinstance(child, int):
+            return None
+        try:
+            return os.wait4(child, 0)[2]
+        except ChildProcessError:  # bubblewrap reaped it itself
+            return None
 
     def _read_ready(self) -> bool:
         """Take the worker's ready message; False once there is nothing more to read."""
@@ -302,22 +337,11 @@ class Supervisor:
         return fields
 
     def kill(self) -> None:
-        """End the worker and everything it started, and wait until they are gone.
-
-        In a sandbox: SIGKILL its init, so the kernel ends the whole PID
-        namespace, and wait until the init has exited (it exits last).
-        Outside one: SIGKILL its session.
-        """
+        """SIGKILL the sandbox's init, so the kernel ends its whole PID namespace (outside a
+        sandbox: the worker's session)."""
         child = self.status().get("child-pid")
         if isinstance(child, int):
-            try:
-                child_fd = os.pidfd_open(child)
-            except OSError:
-                child_fd = None
             _kill(os.kill, child)
-            if child_fd is not None:
-                select.select([child_fd], [], [], 30.0)
-                os.close(child_fd)
         kill_group(self.process.pid)
 
     def exit_fields(self, status: int) -> dict:

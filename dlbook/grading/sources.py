@@ -113,12 +113,17 @@ def find_sources(path: str | Path) -> list[StudentSource]:
     """
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file()
-                       and not p.name.startswith((".", "_")) and _is_gradable(p))
+        files = gradable_files(path)
         if not files:
             raise SourceError(f"{path} holds no .py, .ipynb or .md files")
         return [load_source(file) for file in files]
     return [load_source(path)]
+
+
+def gradable_files(folder: Path) -> list[Path]:
+    """The files of ``folder`` (not its sub-folders) that :func:`find_sources` grades, sorted."""
+    return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file()
+                  and not p.name.startswith((".", "_")) and _is_gradable(p))
 
 
 def _is_gradable(path: Path) -> bool:

@@ -1,7 +1,7 @@
 """softmax leaves behind a daemon that rewrites results.json with full marks once the grader exits.
 
 The daemon double-forks and calls setsid, so killing the worker's process group
-does not reach it. It finds the grader among its ancestors in /proc (the process
+does not reach it; it stays around for 20 s. It finds the grader among its ancestors in /proc (the process
 whose command line is ``... grade ... --json FILE``), waits for it to exit, then
 gives every test its max_score. softmax itself returns a wrong answer, so every
 point it gets is forged. Deserved: softmax 0, every other exercise full marks.
@@ -48,8 +48,13 @@ def _rewrite_results_after_grader(pid, path):
     deadline = time.monotonic() + 20  # never outlive the grader by more than ~20 s
     while pid and os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
         time.sleep(0.05)
-    if not pid or os.path.exists(f"/proc/{pid}") or not os.path.exists(path):
-        return
+    if pid and not os.path.exists(f"/proc/{pid}") and os.path.exists(path):
+        _give_full_marks(path)
+    while time.monotonic() < deadline:  # and stay around, as a leftover process would
+        time.sleep(0.1)
+
+
+def _give_full_marks(path):
     with open(path) as stream:
         results = json.load(stream)
     for test in results["tests"]:
