@@ -16,7 +16,8 @@ checkout's copy.
 4. A runaway (``while True: pass``) and a memory bomb under the default limits.
 5. The attack corpus (``tests/submissions/attacks``): for each class, the
    score it deserves, and the score it got (or how the grader failed), each
-   graded by a throwaway copy of the grader, as root.
+   graded by a throwaway copy of the grader, as root; then the untouched
+   chapter-1 stub graded by that same copy (it deserves 0).
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ def attacks(checkouts: dict[str, Path]) -> None:
                 if results.exists() and total[0].isdigit():
                     data = json.loads(results.read_text())
                     total = f"{data['score']:g} {data['max_score']:g} in results.json"
-                cells.append(f"{label} {total}")
+                stub = grade(copy, checkout / "exercises" / "ch01_neurons.py")[1]
+                cells.append(f"{label} {total}, then the stub {stub}")
         print(f"   {path.stem:<32} " + " | ".join(cells))
 
 

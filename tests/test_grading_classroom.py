@@ -197,7 +197,7 @@ def test_a_feedback_folder_inside_the_class_folder_is_not_a_student(tmp_path):
 
 
 def test_any_failure_while_grading_a_student_becomes_the_status(monkeypatch):
-    def broken(*args):
+    def broken(*args, **options):
         raise RuntimeError("the worker\nfell over")
 
     monkeypatch.setattr(classroom.runner, "grade_path", broken)

@@ -172,8 +172,9 @@ def grade_student(folder: str, exercise_ids: list[str] | None = None,
     """Grade one student's folder as ``dlbook grade FOLDER`` does (runs in a pool process)."""
     name = Path(folder).name
     try:
+        # one exercise at a time: the students already keep every core busy
         return StudentResult(name, runner.grade_path(folder, exercise_ids, limit_overrides,
-                                                     isolation))
+                                                     isolation, workers=1))
     except Exception as error:  # noqa: BLE001 (one bad student never stops the class)
         return StudentResult(name, error=_one_line(error))
 

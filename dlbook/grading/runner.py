@@ -14,9 +14,11 @@ result" for its exercise, and the grading of the others goes on.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -323,20 +325,24 @@ class Grader:
 
 
 def grade_sources(sources: list[StudentSource], exercise_ids: list[str] | None = None,
-                  limit_overrides: dict | None = None, isolation: str = "auto") -> GradeReport:
-    """Grade every targeted exercise of every source; see :meth:`StudentSource.targets`."""
+                  limit_overrides: dict | None = None, isolation: str = "auto",
+                  workers: int | None = None) -> GradeReport:
+    """Grade every targeted exercise of every source; see :meth:`StudentSource.targets`.
+
+    Exercises are graded ``workers`` at a time (default: one per core), each
+    in its own sandboxes; the report keeps their order.
+    """
     start = time.monotonic()
-    plan = [(source, source.targets(exercise_ids)) for source in sources]
-    results = []
-    with Grader(limit_overrides, isolation) as grader:
-        for source, targets in plan:
-            results += [grader.grade(source, exercise) for exercise in targets]
+    plan = [(source, exercise) for source in sources for exercise in source.targets(exercise_ids)]
+    with Grader(limit_overrides, isolation) as grader, ThreadPoolExecutor(
+            workers or os.cpu_count() or 1) as pool:
+        results = list(pool.map(lambda pair: grader.grade(*pair), plan))
         used = grader.isolation
     return GradeReport([str(Path(s.label)) for s in sources], results, time.monotonic() - start,
                        used)
 
 
-def grade_path(path, exercise_ids: list[str] | None = None,
-               limit_overrides: dict | None = None, isolation: str = "auto") -> GradeReport:
+def grade_path(path, exercise_ids: list[str] | None = None, limit_overrides: dict | None = None,
+               isolation: str = "auto", workers: int | None = None) -> GradeReport:
     """Grade the file, folder or notebook at ``path`` (see :func:`find_sources`)."""
-    return grade_sources(find_sources(path), exercise_ids, limit_overrides, isolation)
+    return grade_sources(find_sources(path), exercise_ids, limit_overrides, isolation, workers)
