@@ -94,6 +94,7 @@ def start_cost(repeat: int) -> None:
                       "cells": [["empty.py", "def f():\n    return None\n"]]},
            "function": "f", "calls": [()]}
     print(f"3. starting one worker for an empty job (median of {repeat}; Keras: of 3):")
+    print(f"   bubblewrap alone, /bin/true in the same sandbox: {bare_sandbox_ms(repeat):.0f} ms")
     for mode in ("bubblewrap", "processes"):
         with sandbox.Sandbox(mode) as box:
             for kind, count in (("numpy", repeat), ("keras", 3)):
@@ -104,6 +105,24 @@ def start_cost(repeat: int) -> None:
                                                                 memory_mb=4096))
                     times.append(time.perf_counter() - start)
                 print(f"   {mode:<10} {kind:<5} {statistics.median(times) * 1000:7.0f} ms")
+
+
+def bare_sandbox_ms(repeat: int) -> float:
+    """Milliseconds to start and end the worker's sandbox around ``/bin/true`` instead of Python."""
+    from dlbook.grading import isolation
+
+    with tempfile.TemporaryDirectory() as root:
+        bubblewrap = isolation.Bubblewrap(root)
+        times = []
+        for _ in range(repeat):
+            launch = bubblewrap.launch("numpy", {}, (), 1, [])
+            argv = launch.argv[:launch.argv.index(str(isolation.interpreter()))] + ["/bin/true"]
+            start = time.perf_counter()
+            subprocess.run(argv, pass_fds=launch.pass_fds, env=launch.env, check=True)
+            times.append(time.perf_counter() - start)
+            for fd in (*launch.pass_fds, launch.status_fd):
+                os.close(fd)
+    return statistics.median(times) * 1000
 
 
 def limits_at_work() -> None:

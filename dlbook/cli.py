@@ -5,6 +5,8 @@
     dlbook data NAME [--seed N]     load a dataset and show its splits
     dlbook grade PATH [--json FILE] [--exercise ID]
                                     grade exercise files or a notebook
+    dlbook grade CLASS --gradebook FILE
+                                    grade a folder of student folders into a CSV
     dlbook gradescope build|run     the Gradescope autograder zip, and its runner
 """
 
