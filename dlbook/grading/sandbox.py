@@ -402,16 +402,20 @@ def run_forked(target: Callable[[Callable[[dict], None]], None],
 
 
 def _forked_child(target, worker_limits: limits.Limits, directory: Path, result_fd: int) -> None:
+    # A fork of the caller carries the caller's tracer (coverage, under a test run), whose
+    # state other threads of the caller may have held at the fork: the child runs untraced.
+    sys.settrace(None)
+    sys.setprofile(None)
     status = 0
     try:
-        worker.enter_forked_worker(worker_limits, str(directory / "stdout"), str(directory / "stderr"),
-                             (result_fd,))
+        worker.enter_forked_worker(worker_limits, str(directory / "stdout"),
+                                   str(directory / "stderr"), (result_fd,))
         target(lambda frame: codec.write_frame(result_fd, frame))
         sys.stdout.flush()
         sys.stderr.flush()
     except BaseException:  # noqa: BLE001 (reported through the exit status)
         status = 3
-    finally:  # a fork of the caller carries the caller's coverage data: saving it is slow
+    finally:  # the caller's coverage data is not the child's to save
         worker.exit_now(status, save_coverage=False)
 
 
