@@ -145,6 +145,17 @@ def test_a_runaway_is_ended_at_its_wall_clock_limit_with_everything_in_it(box):
     assert leftovers == []
 
 
+def test_a_bubblewrap_too_old_for_the_sandbox_is_refused_and_auto_falls_back(tmp_path, monkeypatch):
+    assert isolation.version_tuple("bubblewrap 0.6.1") == (0, 6, 1) < isolation.MIN_BWRAP
+    old = tmp_path / "bwrap"
+    old.write_text("#!/bin/sh\necho bubblewrap 0.6.1\n")
+    old.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    with pytest.raises(isolation.IsolationError, match="bubblewrap 0.6.1 is too old"):
+        isolation.choose("bubblewrap", str(tmp_path))
+    assert isolation.choose("auto", str(tmp_path)).name == "processes"
+
+
 def test_the_seccomp_filter_is_a_bpf_program_with_the_clone_rule():
     program = seccomp.filter_program()
     assert len(program) % 8 == 0 and len(program) > 8 * 20  # struct sock_filter is 8 bytes

@@ -52,6 +52,8 @@ apt-get install -y --no-install-recommends "$python-venv"
 /autograder/venv/bin/pip install --no-cache-dir -r requirements.txt
 /autograder/venv/bin/pip install --no-cache-dir --no-deps ./{wheel}
 /autograder/venv/bin/dlbook --version
+/autograder/venv/bin/python -c 'from dlbook.grading import isolation; isolation.require_bubblewrap()' \
+    || echo "WARNING: the sandbox cannot start in this image; run_autograder will say so" >&2
 """
 
 RUN = """#!/usr/bin/env bash

@@ -55,7 +55,14 @@ SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime")
 # the distributions each kind of exercise may import; their dependencies come along
 ROOTS = {"numpy": ("numpy",), "keras": ("numpy", "keras")}
 BACKENDS = ("tensorflow", "jax", "torch")
+MIN_BWRAP = (0, 7)  # --size for the scratch tmpfs
 PASSED_ON = ("KERAS_BACKEND", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    """``(0, 8, 0)`` from ``"bubblewrap 0.8.0"``; ``()`` if there is no version in ``text``."""
+    match = re.search(r"(\d+(?:\.\d+)+)", text)
+    return tuple(int(part) for part in match.group(1).split(".")) if match else ()
 
 
 class IsolationError(RuntimeError):
@@ -229,6 +236,10 @@ class Bubblewrap:
         self.seccomp_path.write_bytes(program)
         self.version = subprocess.run([self.bwrap, "--version"], capture_output=True,
                                       text=True).stdout.strip()
+        if version_tuple(self.version) < MIN_BWRAP:
+            raise IsolationError(f"{self.version or 'bwrap'} is too old: the sandbox needs "
+                                 f"bubblewrap {'.'.join(map(str, MIN_BWRAP))} or newer (a size "
+                                 "limit on /tmp), as in Debian 12 or Ubuntu 24.04")
         user = f"uid {SANDBOX_UID}" if self.as_root else "the grader's uid in a user namespace"
         self.description = (f"{self.version} sandbox: own PID, network, IPC and mount "
                             f"namespaces; {user}; no capabilities; no_new_privs; seccomp (no new "
