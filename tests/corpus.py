@@ -8,6 +8,7 @@ own helper module ``given_chNN_topic.py`` and imports it from there.
 """
 
 import ast
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -46,3 +47,11 @@ def without_attacks(text: str) -> str:
         if isinstance(node, ast.FunctionDef) and node.name in attacked:
             del lines[node.lineno - 1 - len(node.decorator_list):node.end_lineno]
     return "".join(lines) + "\nfor _name in ATTACKED:\n    globals().pop(_name, None)\n"
+
+
+def digest(folder: Path) -> str:
+    """A hash of every ``.py`` file under ``folder`` and its name: changes if any is edited."""
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        h.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+    return h.hexdigest()

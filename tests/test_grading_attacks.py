@@ -12,7 +12,6 @@ by a throwaway copy of the grader (the attacks write to disk), run as root
 """
 
 import ctypes
-import hashlib
 import json
 import os
 import re
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from corpus import ROOT, SUBMISSIONS, hand_in, without_attacks
+from corpus import ROOT, SUBMISSIONS, digest, hand_in, without_attacks
 from users import UID, as_user
 
 from dlbook.grading import registry
@@ -35,13 +34,6 @@ ATTACKS = sorted(p.stem for p in (SUBMISSIONS / "attacks").glob("ch01_*.py"))
 LIMITS = ["--wall-time", "4", "--cpu-time", "4", "--memory", "512"]
 CANARY = {"DLBOOK_TEST_CANARY": "secret-canary"}
 pytestmark = pytest.mark.slow
-
-
-def digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(folder.rglob("*.py")):
-        h.update(str(path.relative_to(folder)).encode() + path.read_bytes())
-    return h.hexdigest()
 
 
 def leftovers() -> list[str]:

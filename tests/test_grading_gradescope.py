@@ -7,7 +7,6 @@ environment's libraries standing in for ``setup.sh``'s) and ``run_autograder``
 runs against a submission folder and a results folder, as it would there.
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from corpus import ROOT, SUBMISSIONS, hand_in
+from corpus import ROOT, SUBMISSIONS, digest, hand_in
 
 from dlbook import cli
 
@@ -61,10 +60,6 @@ def run_autograder(root: Path, submission: Path) -> dict:
                              capture_output=True, text=True, timeout=300)
     assert process.returncode == 0, process.stderr
     return json.loads((root / "results" / "results.json").read_text())
-
-
-def digest(folder: Path) -> str:
-    return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(folder.rglob("*.py")))).hexdigest()
 
 
 def test_the_zip_holds_the_scripts_the_wheel_and_pinned_requirements(autograder):

@@ -208,9 +208,6 @@ class Processes:
         program = bootstrap(str(self.runtime_parent))
         return Launch([sys.executable, "-I", "-c", program], fds, {**worker_environment(kind), **env})
 
-    def close(self) -> None:
-        pass
-
 
 class Bubblewrap:
     """Full isolation: each worker in its own bubblewrap sandbox (see the module's docstring)."""
@@ -301,9 +298,6 @@ class Bubblewrap:
         for path in submission:
             args += ["--ro-bind", path, f"{SANDBOX_SUBMISSION}/{Path(path).name}"]
         return args
-
-    def close(self) -> None:
-        pass
 
 
 def _directories(path: Path) -> list[str]:
