@@ -53,7 +53,7 @@ def ensure_environment() -> None:
     print("Installing the pinned requirements (a few minutes, once) ...", flush=True)
     pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     run(pip + ["-r", str(ROOT / "requirements.txt")])
-    run(pip + ["--no-deps", "-e", str(ROOT)])
+    run(pip + ["--no-deps", "--no-build-isolation", "-e", str(ROOT)])
     stamp.write_text(wanted)
 
 
@@ -71,7 +71,8 @@ def book_env() -> dict:
 
 
 def build_book(clean: bool, env: dict) -> None:
-    """jupyter-book with warnings as errors; executed outputs are cached.
+    """Sync the chapters' notebooks, then jupyter-book with warnings as errors; executed
+    outputs are cached.
 
     The cache keys on a chapter's code cells only, so it is dropped whenever
     the dlbook package, the profile, the Keras backend or the training path
@@ -89,6 +90,8 @@ def build_book(clean: bool, env: dict) -> None:
             shutil.rmtree(BUILD / cache, ignore_errors=True)
         BUILD.mkdir(exist_ok=True)
         stamp.write_text(sources)
+    # the chapters' install cells and their .ipynb twins (what Colab and Binder open)
+    run([str(PYTHON), "-m", "dlbook.notebooks"], env=env)
     run([str(BIN / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"], env=env)
     print(f"\nThe book is in {BUILD / 'html' / 'index.html'}")
 

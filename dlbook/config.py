@@ -9,8 +9,11 @@ quotes. Chapters never hard-code a size or an epoch count: they ask
 
 from __future__ import annotations
 
+import importlib.util
+import math
 import os
 import random
+import time
 from types import MappingProxyType, SimpleNamespace
 
 import numpy as np
@@ -139,21 +142,29 @@ def seed_everything(seed: int = DEFAULT_SEED) -> None:
     """Seed Python, NumPy and the Keras backend, and ask for deterministic ops.
 
     Wraps :func:`keras.utils.set_random_seed`; two runs with the same seed on
-    the same machine print the same numbers.
+    the same machine print the same numbers. Without Keras (``pip install
+    dlbook``, no extra) Python and NumPy are the only generators to seed.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    random.seed(int(seed))
+    np.random.seed(int(seed))
+    if not has_keras():
+        return
     quiet_tensorflow()
     import keras
 
     from dlbook import backend
 
-    random.seed(int(seed))
-    np.random.seed(int(seed))
     keras.utils.set_random_seed(int(seed))
     backend.enable_determinism()
+
+
+def has_keras() -> bool:
+    """Whether Keras is installed (the ``keras`` extra); the NumPy chapters run without it."""
+    return importlib.util.find_spec("keras") is not None
 
 
 def quiet_tensorflow() -> None:
@@ -166,11 +177,52 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
+_chapter_started: float | None = None
+
+
 def setup_notebook(seed: int = DEFAULT_SEED) -> None:
-    """The hidden first cell of every chapter: quiet logs, figure style, seeds."""
+    """The hidden cell that starts every chapter: quiet logs, figure style, seeds, a clock."""
+    global _chapter_started
+    _chapter_started = time.perf_counter()
     quiet_tensorflow()
-    from dlbook import backend, plotting
+    from dlbook import plotting
 
     plotting.use_book_style()
     seed_everything(seed)
-    backend.quiet_known_warnings()
+    if has_keras():
+        from dlbook import backend
+
+        backend.quiet_known_warnings()
+
+
+def glue(name: str, value, display: bool = True) -> None:
+    """Keep ``value`` under ``name`` for the prose to quote (``{glue:text}`name```).
+
+    In the book's build this is myst-nb's ``glue``. A reader's notebook
+    (Colab, Binder, Jupyter without myst-nb) has no prose to fill in: the
+    value is shown when ``display`` is true, and otherwise nothing happens.
+    """
+    if importlib.util.find_spec("myst_nb") is not None:
+        from myst_nb import glue as myst_glue
+
+        myst_glue(name, value, display=display)
+    elif display:
+        from IPython.display import display as show
+
+        show(value)
+
+
+def running_time(seconds: float) -> str:
+    """``"under a minute"``, ``"1 minute"``, ``"4 minutes"``: ``seconds`` rounded up to minutes."""
+    if not seconds >= 0:
+        raise ValueError(f"seconds must be a non-negative number, got {seconds!r}")
+    minutes = math.ceil(seconds / 60)
+    return "under a minute" if seconds < 60 else f"{minutes} minute{'s' * (minutes > 1)}"
+
+
+def glue_running_time() -> None:
+    """The hidden cell that ends every chapter: glue ``chapter_runtime``, the time since
+    :func:`setup_notebook`, for the sentence under the chapter's title."""
+    if _chapter_started is None:
+        raise RuntimeError("glue_running_time() needs setup_notebook() to have run first")
+    glue("chapter_runtime", running_time(time.perf_counter() - _chapter_started), display=False)

@@ -11,11 +11,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
+from dlbook import distribution
 from dlbook.grading import registry
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,8 @@ class ExerciseListing:
 
     def how_to_check(self) -> str:
         first = self.rows[0]
-        return (f'In a notebook: from dlbook.grading import check; check("{first.id}", '
+        return (f"Get the stubs: dlbook exercises {self.chapter} (or {self.path} in a clone). "
+                f'In a notebook: from dlbook.grading import check; check("{first.id}", '
                 f"{first.function}). From a shell: dlbook grade {self.path}")
 
     def __str__(self) -> str:
@@ -56,7 +55,9 @@ class ExerciseListing:
             f"<td>{r.points:g}</td></tr>" for r in self.rows)
         first = self.rows[0]
         return (
-            f"<p>Stubs in <code>{html.escape(self.path)}</code>.</p>"
+            f"<p>Stubs in <code>{html.escape(self.path)}</code> of the repository; "
+            f"<code>dlbook exercises {self.chapter}</code> writes them anywhere dlbook is "
+            "installed.</p>"
             "<table><thead><tr><th>Exercise</th><th>Function</th><th>Task</th>"
             "<th>Cases (public + hidden)</th><th>Points</th></tr></thead>"
             f"<tbody>{cells}</tbody></table>"
@@ -67,11 +68,8 @@ class ExerciseListing:
 
 
 def exercise_file(chapter: str) -> str:
-    """The stub file of ``chapter``, relative to the repository: ``exercises/ch03_backprop.py``."""
-    matches = sorted((ROOT / "exercises").glob(f"{chapter}_*.py"))
-    if len(matches) != 1:
-        raise ValueError(f"expected one exercises/{chapter}_<topic>.py, found {len(matches)}")
-    return matches[0].relative_to(ROOT).as_posix()
+    """The stub file of ``chapter`` as a clone names it: ``exercises/ch03_backprop.py``."""
+    return f"exercises/{distribution.stub_file(chapter).name}"
 
 
 def coding_exercises(chapter: str) -> ExerciseListing:
