@@ -53,12 +53,25 @@ def test_each_chapter_downloads_as_a_notebook(chapter):
 
 
 @pytest.mark.parametrize("chapter", chapters())
-def test_launch_buttons_point_at_the_configured_repository(chapter):
-    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+def test_launch_buttons_open_the_chapters_notebook_in_the_configured_repository(chapter):
+    """Colab opens only .ipynb files, and Binder opens an .md as text: both buttons must name
+    the chapter's notebook twin, a file the repository has at that path."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    slug = config["repository"]["url"].removeprefix("https://github.com/")
+    branch = config["repository"]["branch"]
     html = (HTML / f"{chapter}.html").read_text()
-    slug = repo.removeprefix("https://github.com/")
-    assert "colab.research.google.com/github/" + slug in html
-    assert "mybinder.org/v2/gh/" + slug in html
+    colab = re.findall(r'href="https://colab\.research\.google\.com/github/([^"]+)"', html)
+    binder = re.findall(r'href="https://mybinder\.org/v2/gh/([^"]+)"', html)
+    assert colab == [f"{slug}/blob/{branch}/{chapter}.ipynb"]
+    assert binder == [f"{slug}/{branch}?urlpath=lab/tree/{chapter}.ipynb"]
+    assert (ROOT / f"{chapter}.ipynb").is_file()
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_each_chapter_names_its_running_time_under_its_title(chapter):
+    html = (HTML / f"{chapter}.html").read_text()
+    assert re.search(r"Running time: .{0,200}?(under a minute|\d+ minutes?)</span>.{0,40}on a "
+                     r"two-core CPU in the quick profile", html, flags=re.S), chapter
 
 
 @pytest.mark.parametrize("chapter", chapters())
