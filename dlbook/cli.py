@@ -1,8 +1,11 @@
 """The ``dlbook`` command: what this installation is, and what it ships.
 
     dlbook info                     versions, profile and Keras backend
+    dlbook doctor [--json]          can this machine run the book and grade exercises?
     dlbook budget [CHAPTER]         the training sizes a chapter uses
     dlbook data NAME [--seed N]     load a dataset and show its splits
+    dlbook exercises [CHAPTER] [--to DIR] [--force]
+                                    write a chapter's exercise stubs (no CHAPTER: list them)
     dlbook grade PATH [--json FILE] [--exercise ID]
                                     grade exercise files or a notebook
     dlbook grade CLASS --gradebook FILE
@@ -17,6 +20,7 @@ import inspect
 import os
 import platform
 import sys
+from pathlib import Path
 
 from dlbook import __version__, config
 
@@ -28,6 +32,14 @@ def cmd_info(args: argparse.Namespace) -> None:
     print(f"python {platform.python_version()}, numpy {np.__version__}")
     print(f"profile {config.profile()} (set DLBOOK_PROFILE=quick|full)")
     print(f"keras backend {os.environ.get('KERAS_BACKEND', 'tensorflow')} (set KERAS_BACKEND)")
+
+
+def cmd_doctor(args: argparse.Namespace) -> None:
+    """A table of checks (Python, dependencies, Keras backend, data, grader); exit 1 on a FAIL."""
+    from dlbook import doctor
+
+    if doctor.report(as_json=args.json):
+        sys.exit(1)
 
 
 def cmd_budget(args: argparse.Namespace) -> None:
@@ -49,6 +61,28 @@ def cmd_data(args: argparse.Namespace) -> None:
         x, y = getattr(split, f"x_{part}"), getattr(split, f"y_{part}")
         print(f"  {part:<5} x {x.shape} {x.dtype} in [{x.min():.3g}, {x.max():.3g}]   "
               f"y {y.shape} {y.dtype}")
+
+
+def cmd_exercises(args: argparse.Namespace) -> None:
+    """List the chapters with exercise stubs, or write one chapter's stub into --to."""
+    from dlbook import distribution
+
+    if args.chapter is None:
+        for stub in sorted(distribution.stub_folder().glob("ch*_*.py")):
+            print(f"{stub.name.split('_')[0]}  {stub.name}")
+        return
+    stub = distribution.stub_file(args.chapter)
+    target = Path(args.to) / stub.name
+    if target.exists() and not args.force:
+        raise ValueError(f"{target} exists: pass --force to overwrite it (your work in it is lost)")
+    if Path(args.to).exists() and not Path(args.to).is_dir():
+        raise ValueError(f"--to {args.to}: not a folder")
+    try:
+        Path(args.to).mkdir(parents=True, exist_ok=True)
+        target.write_bytes(stub.read_bytes())
+    except OSError as error:
+        raise ValueError(f"cannot write {target}: {error.strerror or error}") from None
+    print(f"wrote {target}: fill in the functions, then: dlbook grade {target}")
 
 
 def cmd_grade(args: argparse.Namespace) -> None:
@@ -199,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="versions, profile and Keras backend")
     info.set_defaults(run=cmd_info)
+    doctor = commands.add_parser("doctor", help="can this machine run the book and grade exercises?")
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
+    doctor.set_defaults(run=cmd_doctor)
 
     budget = commands.add_parser("budget", help="the sizes and epochs each chapter trains with")
     budget.add_argument("chapter", nargs="?", help=f"one of {', '.join(config.chapters())}")
@@ -209,6 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("name", help="a dataset name, e.g. iris, digits, moons, mnist_subset")
     data.add_argument("--seed", type=int, default=config.DEFAULT_SEED, help="split seed")
     data.set_defaults(run=cmd_data)
+    exercises = commands.add_parser("exercises", help="write a chapter's exercise stubs",
+                                    description="Write the stub file of CHAPTER's coding exercises "
+                                                "into --to (default: the current folder); without "
+                                                "CHAPTER, list the chapters that have some.")
+    exercises.add_argument("chapter", nargs="?", help="e.g. ch03")
+    exercises.add_argument("--to", default=".", metavar="DIR", help="the folder to write into")
+    exercises.add_argument("--force", action="store_true", help="overwrite an existing file")
+    exercises.set_defaults(run=cmd_exercises)
     _add_grade_parser(commands)
     _add_gradescope_parser(commands)
     return parser
