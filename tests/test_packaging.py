@@ -61,6 +61,14 @@ def test_the_core_install_has_no_keras_and_knows_its_version(core):
     run([bin_dir / "python", "-c", "from dlbook.grading import check"], work)
 
 
+def test_the_doctor_of_the_core_install_passes_and_says_keras_is_missing(core):
+    bin_dir, work = core
+    result = run([bin_dir / "dlbook", "doctor", "--json"], work)
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["dlbook"]["status"] == "OK" and checks["numpy"]["status"] == "OK"
+    assert checks["keras"]["status"] == "WARN" and 'dlbook[keras]' in checks["keras"]["advice"]
+
+
 def _score(bin_dir: Path, work: Path, submission: Path) -> tuple[float, float]:
     results = work / f"{submission.parent.name}.json"
     run([bin_dir / "dlbook", "grade", submission, "--json", results], work)
