@@ -1,5 +1,6 @@
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -78,3 +79,45 @@ def test_import_dlbook_does_not_import_tensorflow_or_keras():
             "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_without_keras_seeding_covers_python_and_numpy(monkeypatch):
+    monkeypatch.setattr(config, "has_keras", lambda: False)
+    config.seed_everything(5)
+    first = np.random.rand(3)
+    config.seed_everything(5)
+    np.testing.assert_array_equal(first, np.random.rand(3))
+
+
+def test_glue_is_myst_nbs_in_the_build(monkeypatch):
+    import myst_nb
+
+    calls = []
+    monkeypatch.setattr(myst_nb, "glue", lambda *args, **kwargs: calls.append((args, kwargs)))
+    config.glue("accuracy", 0.9, display=False)
+    assert calls == [(("accuracy", 0.9), {"display": False})]
+
+
+def test_without_myst_nb_glue_shows_the_value_only_when_asked(monkeypatch):
+    import importlib.util
+
+    import IPython.display
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "myst_nb" else real(name))
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    config.glue("hidden", 1, display=False)
+    config.glue("shown", 2)
+    assert shown == [2]
+
+
+def test_the_running_time_is_glued_from_the_setup_cells_clock(monkeypatch):
+    glued = []
+    monkeypatch.setattr(config, "glue", lambda *args, **kwargs: glued.append((args, kwargs)))
+    monkeypatch.setattr(config, "_chapter_started", None)
+    with pytest.raises(RuntimeError, match="needs setup_notebook"):
+        config.glue_running_time()
+    monkeypatch.setattr(config, "_chapter_started", time.perf_counter() - 90)
+    config.glue_running_time()
+    assert glued == [(("chapter_runtime", "2 minutes"), {"display": False})]

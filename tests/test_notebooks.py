@@ -97,3 +97,20 @@ def test_the_running_time_reads_in_whole_minutes():
         "under a minute", "under a minute", "1 minute", "2 minutes", "10 minutes"]
     with pytest.raises(ValueError, match="seconds must be a non-negative number"):
         running_time(float("nan"))
+
+
+def test_the_command_checks_and_syncs(tmp_path, capsys):
+    shutil.copytree(ROOT / "book", tmp_path / "book")
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    assert notebooks.main(["--check", str(tmp_path)]) == 0
+    (tmp_path / "book" / "01_neurons_and_networks.ipynb").unlink()
+    assert notebooks.main(["--check", str(tmp_path)]) == 1
+    assert "out of date: book/01_neurons_and_networks.ipynb" in capsys.readouterr().out
+    assert notebooks.main([str(tmp_path)]) == 0
+    assert notebooks.main(["--check", str(tmp_path)]) == 0
+
+
+def test_a_config_without_the_install_setting_is_named(tmp_path):
+    (tmp_path / "_config.yml").write_text("repository:\n  url: https://github.com/dlbook/dlbook\n")
+    with pytest.raises(ValueError, match="has no notebook_install_from"):
+        notebooks.book_settings(tmp_path)
