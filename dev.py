@@ -75,13 +75,19 @@ def build_book(clean: bool, env: dict) -> None:
     outputs are cached.
 
     The cache keys on a chapter's code cells only, so it is dropped whenever
-    the dlbook package, the profile, the Keras backend or the training path
-    (``DLBOOK_FAST_FIT``) changes: a chapter's numbers depend on all four.
+    the dlbook package, the pinned requirements, the profile, the Keras backend or the
+    training path (``DLBOOK_FAST_FIT``) changes: a chapter's numbers depend on all five.
+    ``clean`` removes everything else (Sphinx's environment, the HTML), so every page is
+    read and written again; a chapter runs again unless the cache holds it for exactly
+    its code and those five (the publishing workflow restores the cache between runs).
     """
-    if clean and BUILD.exists():
-        shutil.rmtree(BUILD)
+    kept = (".jupyter_cache", ".dlbook-sources")
+    for path in sorted(BUILD.iterdir()) if clean and BUILD.exists() else []:
+        if path.name not in kept:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
     stamp = BUILD / ".dlbook-sources"
-    sources = " ".join([digest(ROOT / "dlbook"), env.get("DLBOOK_PROFILE", "quick"),
+    sources = " ".join([digest(ROOT / "dlbook", ROOT / "requirements.txt"),
+                        env.get("DLBOOK_PROFILE", "quick"),
                         env.get("KERAS_BACKEND", "tensorflow"), env.get("DLBOOK_FAST_FIT", "auto")])
     if not stamp.exists() or stamp.read_text() != sources:
         # Sphinx re-reads (and so re-executes) only pages whose text changed, unless
@@ -135,7 +141,8 @@ def ensure_sandbox_tool() -> None:
 
 
 def test() -> None:
-    """Unit tests with coverage, a clean quick-profile book build, then checks of the HTML."""
+    """Unit tests with coverage, a clean quick-profile book build (reusing valid executed
+    chapters), then checks of the HTML."""
     ensure_sandbox_tool()
     env = dict(book_env(), DLBOOK_PROFILE="quick")
     pytest = [str(PYTHON), "-m", "pytest"]
