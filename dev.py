@@ -126,24 +126,29 @@ def build_page(page: Path) -> None:
          "--path-output", str(out), "-W", "-n", "--keep-going"], env=book_env())
 
 
-def ensure_sandbox_tool() -> None:
-    """The grader's sandbox (bubblewrap) is installed, or installed now where this user can."""
-    if shutil.which("bwrap"):
+def ensure_system_packages() -> None:
+    """The grader's sandbox (bubblewrap) and the browser the site tests drive (Chromium) are
+    installed, or installed now with apt-get where this user can."""
+    missing = {tool: package for tool, package in (("bwrap", "bubblewrap"), ("chromium", "chromium"))
+               if not shutil.which(tool)}
+    if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        sys.exit("the grader's tests need bubblewrap (the sandbox student code runs in): install "
-                 "it, e.g. sudo apt-get install bubblewrap")
-    print("bubblewrap (the grader's sandbox) is missing: installing it with apt-get ...", flush=True)
+        sys.exit(f"the tests need {', '.join(missing.values())} (bubblewrap: the sandbox student code "
+                 f"runs in; chromium: the browser the site tests drive): install them, e.g. "
+                 f"sudo apt-get install {' '.join(missing.values())}")
+    print(f"{', '.join(missing.values())} missing (the grader's sandbox, the site tests' browser): "
+          "installing with apt-get ...", flush=True)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for command in (["apt-get", "update", "-qq"],
-                    ["apt-get", "install", "-y", "-qq", "bubblewrap", "libseccomp2"]):
+                    ["apt-get", "install", "-y", "-qq", *missing.values(), "libseccomp2"]):
         run(command, env=env)
 
 
 def test() -> None:
     """Unit tests with coverage, a clean quick-profile book build (reusing valid executed
-    chapters), then checks of the HTML."""
-    ensure_sandbox_tool()
+    chapters), then checks of the HTML, static and in Chromium."""
+    ensure_system_packages()
     env = dict(book_env(), DLBOOK_PROFILE="quick")
     pytest = [str(PYTHON), "-m", "pytest"]
     coverage = ["--cov=dlbook", "--cov-report=term-missing:skip-covered"]

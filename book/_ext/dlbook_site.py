@@ -1,0 +1,68 @@
+"""What the published site needs beyond the theme's defaults, each with the reason.
+
+- Every figure's image reads its caption to a screen reader: myst-nb writes a
+  glued figure's file path as its alt text.
+- A script is included once: sphinx-thebe (0.3.1) adds its configuration script
+  at ``env-before-read-docs``, and Sphinx 7.4 registers it both with the builder
+  and through the registry (as ``None`` and as ``""``), so every page declared
+  ``THEBE_JS_URL`` twice, a JavaScript error.
+- The theme starts in ``auto`` mode: with no ``default_mode`` in ``html_context``
+  pydata-sphinx-theme (0.17) logs "Got invalid theme mode" on a reader's first visit.
+- The bibliography is a plain list of citations: docutils' HTML writer (0.21)
+  wraps them in ``role="list"`` with items of the DPUB role ``doc-biblioentry``,
+  deprecated in ARIA 1.3 and not a list item, which axe reports as critical.
+- ``dlbook.js``: the sidebar and "Contents" toggles work. Both themes bind their
+  click handlers to the first ``.primary-toggle`` of a page, a hidden one; the
+  visible toggle passes its clicks on to it.
+- ``dlbook.css``: long inline code wraps and wide equations scroll (on a phone
+  neither may push the page sideways).
+"""
+
+from pathlib import Path
+
+from docutils import nodes
+
+STATIC = Path(__file__).resolve().parents[1] / "_static"
+
+
+def caption_as_alt_text(app, doctree, docname):
+    for figure in doctree.findall(nodes.figure):
+        caption = next(iter(figure.findall(nodes.caption)), None)
+        if caption is None:
+            continue
+        for image in figure.findall(nodes.image):
+            alt = image.get("alt", "")
+            if not alt or alt == image.get("uri") or "_images/" in alt or alt.endswith(".png"):
+                image["alt"] = " ".join(caption.astext().split())
+
+
+def each_script_once(app, pagename, templatename, context, doctree):
+    seen, scripts = set(), []
+    for script in context.get("script_files", []):
+        key = (getattr(script, "filename", script) or "",
+               tuple(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            scripts.append(script)
+    context["script_files"] = scripts
+
+
+def citations_without_list_roles(app, pagename, templatename, context, doctree):
+    body = context.get("body", "")
+    context["body"] = body.replace('<div role="list" class="citation-list">',
+                                   '<div class="citation-list">').replace(' role="doc-biblioentry"', "")
+
+
+def start_in_auto_mode(app, config):
+    config.html_context.setdefault("default_mode", "auto")  # read by the theme's layout.html
+    config.html_static_path.append(str(STATIC))
+
+
+def setup(app):
+    app.connect("config-inited", start_in_auto_mode)
+    app.connect("doctree-resolved", caption_as_alt_text)
+    app.connect("html-page-context", each_script_once)
+    app.connect("html-page-context", citations_without_list_roles)
+    app.add_css_file("dlbook.css")
+    app.add_js_file("dlbook.js")
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

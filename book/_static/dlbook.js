@@ -1,0 +1,16 @@
+// pydata-sphinx-theme (0.17) and sphinx-book-theme (1.3) attach their sidebar handlers to the
+// first .primary-toggle / .secondary-toggle of the page (document.querySelector), but the page
+// has two of each and the one a reader sees is not the first: its clicks did nothing. Each
+// other toggle passes its clicks on to the first (book/_ext/dlbook_site.py).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const kind of ["primary-toggle", "secondary-toggle"]) {
+    const [first, ...others] = document.querySelectorAll(`.${kind}`);
+    for (const toggle of others) {
+      toggle.addEventListener("click", (event) => {
+        event.preventDefault();
+        event.stopPropagation();
+        first.click();
+      });
+    }
+  }
+});

@@ -1,0 +1,248 @@
+"""The built site in a real browser: a local server, Chromium through Playwright, and the checks.
+
+Each check takes a loaded Playwright page (and what was recorded while it
+loaded) and returns a list of problems, one readable line each, so a test
+asserts ``== []`` and prints what is wrong. ``tests/test_site_checks.py``
+shows every check failing on a deliberately broken page; ``tests/test_site.py``
+runs them on every page of the built book at desktop and phone width.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SERIOUS = ("serious", "critical")
+
+
+def chromium_path() -> str:
+    """The distribution's Chromium (Debian package ``chromium``): no browser download is possible."""
+    for name in ("chromium", "chromium-browser"):
+        if path := shutil.which(name):
+            return path
+    raise RuntimeError("the browser tests need Chromium: apt-get install chromium")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # a request line per file would bury the test output
+        pass
+
+
+@contextmanager
+def serve(folder: Path):
+    """Serve ``folder`` on 127.0.0.1 at a free port; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Visit:
+    """What a page did while it loaded: console errors, page errors, requests."""
+
+    origin: str
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    bytes: int = 0
+
+    def watch(self, page) -> None:
+        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        page.on("pageerror", lambda e: self.errors.append(f"javascript: {e}"))
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("response", self._count)
+
+    def _count(self, response) -> None:
+        if response.status >= 400:
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+        try:
+            self.bytes += len(response.body())
+        except Exception:  # a redirect or an aborted request has no body
+            pass
+
+
+def visit(context, url: str, origin: str):
+    """Open ``url`` in a new page of ``context`` and wait until it is still; ``(page, visit)``."""
+    page = context.new_page()
+    record = Visit(origin)
+    record.watch(page)
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    # MathJax 3 resolves startup.promise once the first typesetting is done
+    page.evaluate("async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"
+                  " await MathJax.startup.promise; }")
+    return page, record
+
+
+# ---------------------------------------------------------------------------
+# the checks: each returns a list of problems
+
+
+def script_errors(record: Visit) -> list[str]:
+    return list(record.errors)
+
+
+def foreign_requests(record: Visit) -> list[str]:
+    return [f"request to another host: {url}" for url in record.requests
+            if not url.startswith((record.origin, "data:", "blob:"))]
+
+
+def broken_images(page) -> list[str]:
+    return page.evaluate("""() => [...document.images]
+        .filter(img => img.complete && img.naturalWidth === 0 && img.offsetParent !== null)
+        .map(img => `image does not load: ${img.getAttribute('src')}`)""")
+
+
+def bad_alt_text(page) -> list[str]:
+    return page.evaluate(r"""() => [...document.images]
+        .filter(img => img.offsetParent !== null && !img.closest('[aria-hidden="true"]'))
+        .filter(img => { const alt = (img.getAttribute('alt') || '').trim();
+                         return alt.length < 3 || /(^|\/)[^\s\/]+\.(png|jpe?g|svg|gif)$/i.test(alt)
+                                || alt.includes('_images/'); })
+        .map(img => `image without a meaningful alt text: ${img.getAttribute('src')} `
+                  + `(alt=${JSON.stringify(img.getAttribute('alt'))})`)""")
+
+
+def untypeset_math(page) -> list[str]:
+    return page.evaluate(r"""() => {
+        const main = document.querySelector('main') || document.body;
+        const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+        const found = [];
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const parent = node.parentElement;
+            if (!parent || parent.closest('pre, code, script, style, mjx-container, .highlight,'
+                                          + ' .output, .cell_output')) continue;
+            if (!parent.offsetParent && parent.tagName !== 'BODY') continue;
+            const text = node.textContent;
+            if (/\$[^$\s][^$]*\$|\\(frac|mathbf|sum|partial|boldsymbol|mathrm)\b/.test(text))
+                found.push(`raw LaTeX in the text: ${JSON.stringify(text.trim().slice(0, 80))}`);
+        }
+        for (const error of document.querySelectorAll('mjx-merror, .MathJax_Error'))
+            found.push(`MathJax error: ${JSON.stringify(error.textContent.slice(0, 80))}`);
+        return found;
+    }""")
+
+
+def clipped_equations(page) -> list[str]:
+    """Display equations wider than the space they have, with no scrollbar to reach the rest."""
+    return page.evaluate("""() => [...document.querySelectorAll('mjx-container[display="true"]')]
+        .filter(eq => eq.offsetParent !== null)
+        .filter(eq => {
+            const math = eq.firstElementChild || eq;
+            const needed = math.getBoundingClientRect().width;
+            for (let box = eq; box && box !== document.body; box = box.parentElement) {
+                const style = getComputedStyle(box).overflowX;
+                if ((style === 'auto' || style === 'scroll') && box.scrollWidth > box.clientWidth)
+                    return false;  // it scrolls
+                if (style === 'auto' || style === 'scroll') break;
+            }
+            return needed > eq.getBoundingClientRect().width + 1;
+        })
+        .map(eq => `display equation clipped: `
+                 + `${Math.round((eq.firstElementChild || eq).getBoundingClientRect().width)} px `
+                 + `in ${Math.round(eq.getBoundingClientRect().width)} px`)""")
+
+
+def page_overflow(page) -> list[str]:
+    content, view = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    return [f"the page scrolls sideways: {content} px of content in {view} px"] if content > view else []
+
+
+def accessibility(page) -> list[str]:
+    """axe-core's serious and critical violations, one line per rule."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"axe {v['impact']}: {v['id']} ({len(v['nodes'])} elements): {v['help']}"
+            for v in results.response["violations"] if v["impact"] in SERIOUS]
+
+
+# ---------------------------------------------------------------------------
+# what a reader does: each returns a list of problems
+
+
+def search_finds(page, base: str, query: str, expected: str, within: int = 5) -> list[str]:
+    """The search page lists a page whose address contains ``expected`` among its first results."""
+    page.goto(f"{base}search.html?q={query.replace(' ', '+')}", wait_until="load")
+    page.wait_for_selector("#search-results li a", timeout=20000)
+    links = page.eval_on_selector_all("#search-results li a", "links => links.map(a => a.href)")
+    if not any(expected in link for link in links[:within]):
+        return [f"search for {query!r}: {expected} is not among the first {within} of {links[:within]}"]
+    return []
+
+
+def dropdown_opens(page) -> list[str]:
+    """The first solution is hidden, and shown after a click on its toggle (sphinx-togglebutton)."""
+    solution = page.locator("div.solution.dropdown").first
+    if solution.count() == 0:
+        return ["no solution dropdown on the page"]
+    if "toggle-hidden" not in (solution.get_attribute("class") or ""):
+        return ["the solution is shown before any click"]
+    button = solution.locator("button.toggle-button").first
+    button.scroll_into_view_if_needed()
+    button.click()
+    page.wait_for_timeout(300)
+    if "toggle-hidden" in (solution.get_attribute("class") or ""):
+        return ["a click on the solution's toggle did not show it"]
+    return []
+
+
+def dark_mode_toggles(page) -> list[str]:
+    """The theme button switches the page between light and dark."""
+    before = page.evaluate("() => document.documentElement.dataset.theme")
+    page.locator(".theme-switch-button").first.click()
+    page.wait_for_timeout(200)
+    after = page.evaluate("() => document.documentElement.dataset.theme")
+    page.locator(".theme-switch-button").first.click()
+    return [] if before != after else [f"the theme button left the theme at {before!r}"]
+
+
+def copy_button_copies(page) -> list[str]:
+    """The copy button of the first code cell puts that cell's code on the clipboard."""
+    cell = page.locator("div.cell_input, div.highlight").first
+    cell.scroll_into_view_if_needed()
+    cell.hover()
+    code = cell.locator("pre").first.inner_text()
+    cell.locator("button.copybtn").first.click()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    return [] if copied.strip() == code.strip() else [f"the copy button copied {copied[:60]!r}"]
+
+
+def navigation_toggles(page, kind: str) -> list[str]:
+    """The visible ``primary`` (chapters) or ``secondary`` (this page's contents) toggle opens
+    the navigation and it closes again: on a wide screen the sidebar hides and comes back; on
+    a narrow one it opens as a dialog, which Escape closes."""
+    toggle = page.locator(f".{kind}-toggle:visible").first
+    if toggle.count() == 0:
+        return [f"no visible {kind} toggle"]
+    sidebar, dialog = page.locator(f"#pst-{kind}-sidebar"), page.locator(f"#pst-{kind}-sidebar-modal")
+
+    def state():
+        if dialog.count() and dialog.evaluate("d => d.open"):
+            return "dialog"
+        return "shown" if sidebar.is_visible() and sidebar.bounding_box()["width"] > 0 else "hidden"
+
+    before = state()
+    toggle.click()
+    page.wait_for_timeout(400)
+    opened = state()
+    if opened == before:
+        return [f"the {kind} toggle did nothing (the sidebar stayed {before})"]
+    if opened == "dialog":
+        page.keyboard.press("Escape")
+    else:
+        toggle.click()
+    page.wait_for_timeout(400)
+    return [] if state() == before else [f"the {kind} navigation did not close again ({state()})"]

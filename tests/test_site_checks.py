@@ -1,0 +1,66 @@
+"""Each check of the browser suite (tests/site.py) fails on a page broken on purpose.
+
+The pages are small HTML files served from a temporary folder, opened in the same
+Chromium the suite uses; a well-formed page passes every check.
+"""
+
+import pytest
+
+from tests import site
+
+pytestmark = pytest.mark.slow
+
+GOOD = """<!doctype html><html lang="en"><head><title>Good</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,"></head>
+<body><main><h1>A page</h1><p>Plain text.</p>
+<figure><img src="plot.svg" alt="Loss against epochs" width="200" height="100">
+<figcaption>Loss against epochs</figcaption></figure></main></body></html>"""
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
+       '<rect width="200" height="100"/></svg>')
+
+BROKEN = {  # the check, and the change to the good page that it must catch
+    "script_errors": ("<p>Plain text.</p>", "<p>Plain text.</p><script>let a; let a;</script>"),
+    "foreign_requests": ("<p>Plain text.</p>",
+                         '<p>Plain text.</p><img src="http://example.invalid/x.png" alt="An example">'),
+    "broken_images": ('src="plot.svg"', 'src="missing.png"'),
+    "bad_alt_text": ('alt="Loss against epochs"', 'alt="../_images/0f3a.png"'),
+    "untypeset_math": ("<p>Plain text.</p>", r"<p>Raw $\mathbf{h}_t = 1$ left.</p>"),
+    "clipped_equations": ("<p>Plain text.</p>",
+                          '<div style="width:100px;overflow:hidden"><mjx-container display="true" '
+                          'style="display:block"><span style="display:inline-block;width:400px">x</span>'
+                          "</mjx-container></div>"),
+    "page_overflow": ("<p>Plain text.</p>", '<p><code style="white-space:nowrap">'
+                      + "keras.applications.MobileNetV2(include_top=False)" * 3 + "</code></p>"),
+    "accessibility": ('<html lang="en">', "<html>"),
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=site.chromium_path())
+        yield browser
+        browser.close()
+
+
+def problems(browser, folder, html, check):
+    (folder / "index.html").write_text(html)
+    (folder / "plot.svg").write_text(SVG)
+    with site.serve(folder) as base:
+        context = browser.new_context(viewport=site.WIDTHS["phone"])
+        page, record = site.visit(context, base + "index.html", base)
+        found = getattr(site, check)(record if check in ("script_errors", "foreign_requests") else page)
+        context.close()
+    return found
+
+
+@pytest.mark.parametrize("check", sorted(BROKEN))
+def test_the_good_page_passes_and_the_broken_one_fails(browser, tmp_path, check):
+    old, new = BROKEN[check]
+    assert old in GOOD
+    assert problems(browser, tmp_path, GOOD, check) == []
+    found = problems(browser, tmp_path, GOOD.replace(old, new, 1), check)
+    assert found, f"{check} did not notice: {new}"
