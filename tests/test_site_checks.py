@@ -64,3 +64,58 @@ def test_the_good_page_passes_and_the_broken_one_fails(browser, tmp_path, check)
     assert problems(browser, tmp_path, GOOD, check) == []
     found = problems(browser, tmp_path, GOOD.replace(old, new, 1), check)
     assert found, f"{check} did not notice: {new}"
+
+
+# what a reader does: a page that works, and the same page with the behaviour removed
+PAGE = """<!doctype html><html lang="en" data-theme="light"><head><title>T</title>
+<link rel="icon" href="data:,"></head><body>{body}<script>{script}</script></body></html>"""
+INTERACTIONS = {
+    "dropdown_opens": (
+        '<div class="solution dropdown toggle toggle-hidden"><p>Solution '
+        '<button class="toggle-button">show</button></p><p>42</p></div>',
+        "document.querySelector('.toggle-button').onclick = () => document.querySelector"
+        "('.solution').classList.remove('toggle-hidden');"),
+    "dark_mode_toggles": (
+        '<button class="theme-switch-button">theme</button>',
+        "document.querySelector('.theme-switch-button').onclick = () => { const h = "
+        "document.documentElement; h.dataset.theme = h.dataset.theme === 'dark' ? 'light' : 'dark'; };"),
+    "copy_button_copies": (
+        '<div class="highlight"><pre>x = 1</pre><button class="copybtn">copy</button></div>',
+        "document.querySelector('.copybtn').onclick = () => navigator.clipboard.writeText("
+        "document.querySelector('pre').innerText);"),
+    "navigation_toggles": (
+        '<button class="primary-toggle">menu</button><nav id="pst-primary-sidebar">Chapters</nav>',
+        "document.querySelector('.primary-toggle').onclick = () => { const s = document."
+        "getElementById('pst-primary-sidebar'); s.hidden = !s.hidden; };"),
+}
+
+
+def interact(browser, folder, check, body, script):
+    (folder / "index.html").write_text(PAGE.format(body=body, script=script))
+    with site.serve(folder) as base:
+        context = browser.new_context(viewport=site.WIDTHS["desktop"],
+                                      permissions=["clipboard-read", "clipboard-write"])
+        page, _ = site.visit(context, base + "index.html", base)
+        arguments = ("primary",) if check == "navigation_toggles" else ()
+        found = getattr(site, check)(page, *arguments)
+        context.close()
+    return found
+
+
+@pytest.mark.parametrize("check", sorted(INTERACTIONS))
+def test_a_working_control_passes_and_a_dead_one_fails(browser, tmp_path, check):
+    body, script = INTERACTIONS[check]
+    assert interact(browser, tmp_path, check, body, script) == []
+    assert interact(browser, tmp_path, check, body, "") != []
+
+
+def test_search_fails_when_the_expected_page_is_not_among_the_first_results(browser, tmp_path):
+    results = "".join(f'<li><a href="book/{n}.html">{n}</a></li>' for n in ("a", "b", "target"))
+    (tmp_path / "search.html").write_text(PAGE.format(
+        body=f'<ul id="search-results">{results}</ul>', script=""))
+    with site.serve(tmp_path) as base:
+        context = browser.new_context()
+        page = context.new_page()
+        assert site.search_finds(page, base, "anything", "target", within=3) == []
+        assert site.search_finds(page, base, "anything", "target", within=2) != []
+        context.close()
