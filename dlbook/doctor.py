@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from dlbook import __version__, config, distribution
+from dlbook.grading.isolation import BACKENDS  # the backends dlbook.backend supports
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 MIN_PYTHON = (3, 11)
@@ -39,7 +40,6 @@ KERAS_EXTRA = 'pip install "dlbook[keras]"'
 CORE = ("numpy", "matplotlib", "pandas", "scikit-learn", "mlxtend", "statsmodels", "rich", "jupytext")
 KERAS_STACK = ("keras", "keras-tuner")
 BOOK_ONLY = ("jupyter-book",)
-BACKENDS = ("tensorflow", "jax", "torch")  # the backends dlbook.backend supports
 DEFAULT_BACKEND = "tensorflow"
 # the distributions that provide each backend, the first one the book's choice on Linux
 BACKEND_DISTRIBUTIONS = {"tensorflow": ("tensorflow-cpu", "tensorflow"), "jax": ("jax",),

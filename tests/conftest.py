@@ -16,3 +16,16 @@ def distributions(tmp_path_factory):
     from tests.fresh_env import build_distributions
 
     return build_distributions(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Chromium (the distribution's package, driven by Playwright), once per test run."""
+    from playwright.sync_api import sync_playwright
+
+    from tests import site
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=site.chromium_path())
+        yield browser
+        browser.close()

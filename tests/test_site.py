@@ -30,16 +30,6 @@ def server():
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=site.chromium_path())
-        yield browser
-        browser.close()
-
-
 @pytest.mark.parametrize("width", sorted(site.WIDTHS))
 @pytest.mark.parametrize("page_name", PAGES)
 def test_every_page_works_in_a_real_browser(server, browser, page_name, width):

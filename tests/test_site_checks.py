@@ -36,16 +36,6 @@ BROKEN = {  # the check, and the change to the good page that it must catch
 }
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=site.chromium_path())
-        yield browser
-        browser.close()
-
-
 def problems(browser, folder, html, check):
     (folder / "index.html").write_text(html)
     (folder / "plot.svg").write_text(SVG)
