@@ -13,6 +13,7 @@ import importlib.util
 import math
 import os
 import random
+import sys
 import time
 from types import MappingProxyType, SimpleNamespace
 
@@ -201,7 +202,14 @@ def glue(name: str, value, display: bool = True) -> None:
     In the book's build this is myst-nb's ``glue``. A reader's notebook
     (Colab, Binder, Jupyter without myst-nb) has no prose to fill in: the
     value is shown when ``display`` is true, and otherwise nothing happens.
+    A matplotlib figure must stay legible on a phone
+    (:func:`dlbook.plotting.check_legible`), or the build stops here.
     """
+    figure = sys.modules.get("matplotlib.figure")  # a figure means matplotlib is loaded
+    if figure is not None and isinstance(value, figure.Figure):
+        from dlbook import plotting
+
+        plotting.check_legible(value, name)
     if importlib.util.find_spec("myst_nb") is not None:
         from myst_nb import glue as myst_glue
 

@@ -7,6 +7,15 @@ import numpy as np
 # Okabe and Ito's colour-blind-safe palette.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
+# On a 390-px phone the book shows a figure 382 CSS pixels wide (book/_static/dlbook.css
+# lets it use the column's side padding; tests/test_site.py measures it); below 9 pixels
+# a tick label cannot be read there.
+PHONE_FIGURE_PX = 382
+MIN_TEXT_PX = 9.0
+# The style's smallest text, and the dots per inch every figure is drawn at.
+FONT_PT = 12
+DPI = 100
+
 
 def use_book_style() -> None:
     """One look for every figure: the palette, a light grid, readable sizes."""
@@ -18,12 +27,65 @@ def use_book_style() -> None:
         "axes.grid": True,
         "grid.alpha": 0.3,
         "figure.figsize": (6.4, 4.0),
-        "figure.dpi": 100,
+        "figure.dpi": DPI,
+        "font.size": FONT_PT,
+        "legend.fontsize": FONT_PT,
+        "legend.title_fontsize": FONT_PT,
+        "axes.titlesize": FONT_PT + 1,
+        "axes.labelsize": FONT_PT,
+        "xtick.labelsize": FONT_PT,
+        "ytick.labelsize": FONT_PT,
+        "figure.titlesize": FONT_PT + 2,
         "savefig.bbox": "tight",
         "axes.spines.top": False,
         "axes.spines.right": False,
         "image.cmap": "viridis",
     })
+
+
+def phone_text_px(fig) -> float:
+    """The height of the figure's smallest text, in CSS pixels, on a phone.
+
+    The page shows the saved image (cropped to its ink, plus matplotlib's 0.1 in
+    padding on each side) at most ``PHONE_FIGURE_PX`` wide, so text of ``s`` points
+    in a figure ``w`` inches wide is ``s / 72 * min(dpi * w, PHONE_FIGURE_PX) / w``
+    pixels high.
+    """
+    fig.draw_without_rendering()  # tick labels get their text when the figure is drawn
+    sizes = [text.get_fontsize() for text in _drawn_texts(fig)]
+    if not sizes:
+        return float("inf")
+    width = fig.get_tightbbox(fig.canvas.get_renderer()).width + 2 * 0.1
+    return min(sizes) / 72 * min(fig.dpi * width, PHONE_FIGURE_PX) / width
+
+
+def _drawn_texts(artist):
+    """The texts under ``artist`` that are drawn: visible, not empty, and not under a
+    hidden artist or the axis of an axes turned off (``ax.axis("off")``)."""
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    if not artist.get_visible():
+        return
+    if isinstance(artist, Text) and artist.get_text().strip():
+        yield artist
+    for child in artist.get_children():
+        if isinstance(artist, Axes) and not artist.axison and isinstance(child, Axis):
+            continue
+        yield from _drawn_texts(child)
+
+
+def check_legible(fig, name: str = "figure") -> None:
+    """Raise ``ValueError`` when the figure's smallest text would be under
+    ``MIN_TEXT_PX`` pixels on a phone (see :func:`phone_text_px`)."""
+    px = phone_text_px(fig)
+    if px < MIN_TEXT_PX:
+        width = fig.get_size_inches()[0]
+        raise ValueError(
+            f"{name}: its smallest text would be {px:.1f} px high on a phone (at least "
+            f"{MIN_TEXT_PX:g} px needed); the figure is {width:g} in wide: make it narrower "
+            f"(stack its panels) or its text larger (at least {FONT_PT} pt)")
 
 
 def plot_history(history, metrics=("loss",), ax=None, title=None):

@@ -121,3 +121,24 @@ def test_the_running_time_is_glued_from_the_setup_cells_clock(monkeypatch):
     monkeypatch.setattr(config, "_chapter_started", time.perf_counter() - 90)
     config.glue_running_time()
     assert glued == [(("chapter_runtime", "2 minutes"), {"display": False})]
+
+
+def test_glue_stops_the_build_at_a_figure_unreadable_on_a_phone(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import myst_nb
+
+    from dlbook import plotting
+
+    plotting.use_book_style()
+    glued = []
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: glued.append(name))
+    wide, _ = plt.subplots(1, 4, figsize=(13, 3.8))
+    with pytest.raises(ValueError, match="fig_wide: its smallest text"):
+        config.glue("fig_wide", wide, display=False)
+    narrow, _ = plt.subplots(figsize=(6, 3.8))
+    config.glue("fig_narrow", narrow, display=False)
+    assert glued == ["fig_narrow"]
+    plt.close("all")

@@ -43,3 +43,45 @@ def test_decision_boundary_rejects_bad_shapes():
         plotting.plot_decision_boundary(lambda p: p[:, 0], np.ones((3, 3)), np.zeros(3))
     with pytest.raises(ValueError, match=r"y must have shape \(3,\)"):
         plotting.plot_decision_boundary(lambda p: p[:, 0], np.ones((3, 2)), np.zeros(4))
+
+
+def _figure(width, fontsize=None):
+    plotting.use_book_style()
+    fig, ax = plt.subplots(figsize=(width, 3), layout="constrained")
+    ax.plot([0, 1], [0, 1])
+    if fontsize:
+        ax.tick_params(labelsize=fontsize)
+    return fig
+
+
+def test_phone_text_size_follows_the_figure_width():
+    # text of s points in an image w inches wide (its ink + 0.2 in padding) shown 382 px wide
+    fig = _figure(6.4)
+    px = plotting.phone_text_px(fig)
+    width = fig.get_tightbbox().width + 0.2
+    assert 6.2 < width <= 6.6
+    assert px == pytest.approx(12 / 72 * 382 / width, rel=1e-6)
+    assert plotting.phone_text_px(_figure(3)) == pytest.approx(12 / 72 * 100, rel=1e-6)  # never enlarged
+    plt.close("all")
+
+
+def test_check_legible_names_the_figure_and_what_to_change():
+    plotting.check_legible(_figure(6.4), "fine")
+    with pytest.raises(ValueError, match=r"wide_fig: its smallest text would be 5\.\d px.*11 in wide"):
+        plotting.check_legible(_figure(11), "wide_fig")
+    with pytest.raises(ValueError, match="small_ticks"):
+        plotting.check_legible(_figure(5, fontsize=7), "small_ticks")
+    plt.close("all")
+
+
+def test_text_that_is_not_drawn_does_not_count():
+    fig = _figure(6.4, fontsize=4)
+    fig.axes[0].axis("off")  # its tiny tick labels are not drawn
+    fig.axes[0].set_title("drawn")
+    plotting.check_legible(fig, "axis off")
+    hidden = fig.axes[0].text(0.5, 0.5, "tiny", fontsize=4)
+    with pytest.raises(ValueError):
+        plotting.check_legible(fig, "tiny text")
+    hidden.set_visible(False)
+    plotting.check_legible(fig, "hidden text")
+    plt.close("all")
