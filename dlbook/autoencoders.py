@@ -368,7 +368,10 @@ def plot_image_rows(rows, labels=None, width: float = 0.8, vmax: float = 1.0):
 
     ``rows`` is a sequence of arrays (n, H, W) with the same n (a pixel
     range 0..``vmax``, dark strokes on white); ``labels`` names each row on
-    its left. Each image is ``width`` inches wide.
+    its left. Each image is ``width`` inches wide, or narrower where the
+    labels and n images would be wider than the style's figure width
+    (``figure.figsize``): the images shrink, the labels keep their size, so
+    the figure stays legible where it is shown at a fixed width (a phone).
     """
     import matplotlib.pyplot as plt
 
@@ -378,8 +381,9 @@ def plot_image_rows(rows, labels=None, width: float = 0.8, vmax: float = 1.0):
     if labels is not None and len(labels) != len(rows):
         raise ValueError(f"labels must name each of the {len(rows)} rows, got {len(labels)}")
     n = rows[0].shape[0]
-    fig, axes = plt.subplots(len(rows), n, figsize=(width * n, width * len(rows) + 0.1),
-                             squeeze=False)
+    gap = 0.05  # between images, as a fraction of an image
+    aspects = [r.shape[1] / r.shape[2] for r in rows]
+    fig, axes = plt.subplots(len(rows), n, squeeze=False, gridspec_kw={"height_ratios": aspects})
     for i, row in enumerate(rows):
         for j, image in enumerate(row):
             ax = axes[i, j]
@@ -391,7 +395,14 @@ def plot_image_rows(rows, labels=None, width: float = 0.8, vmax: float = 1.0):
                 spine.set_visible(False)
         if labels is not None:
             axes[i, 0].set_ylabel(labels[i], rotation=0, ha="right", va="center")
-    fig.subplots_adjust(wspace=0.05, hspace=0.05)
+    renderer = fig.canvas.get_renderer()
+    label_width = max((axes[i, 0].yaxis.label.get_window_extent(renderer).width / fig.dpi
+                       for i in range(len(rows)) if labels is not None), default=0.0)
+    label_width += 0.1 if labels is not None else 0.0  # the label's pad
+    width = min(width, (plt.rcParams["figure.figsize"][0] - label_width) / (n + gap * (n - 1)))
+    size = (label_width + width * (n + gap * (n - 1)), width * (sum(aspects) + gap * (len(rows) - 1)))
+    fig.set_size_inches(size)
+    fig.subplots_adjust(left=label_width / size[0], right=1.0, bottom=0.0, top=1.0, wspace=gap, hspace=gap)
     return fig
 
 
