@@ -14,3 +14,21 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 });
+
+// A display equation wider than the printed page is scaled down to fit it (on screen it
+// scrolls). MathJax's CHTML output is sized in em, so a smaller font size scales it whole.
+function dlbookFitEquations() {
+  for (const equation of document.querySelectorAll('mjx-container[display="true"]')) {
+    equation.style.fontSize = "";
+    const needed = (equation.firstElementChild || equation).getBoundingClientRect().width;
+    if (needed > equation.clientWidth) {
+      equation.style.fontSize = `${Math.floor((100 * equation.clientWidth) / needed)}%`;
+    }
+  }
+}
+window.addEventListener("beforeprint", dlbookFitEquations);
+window.addEventListener("afterprint", () => {
+  for (const equation of document.querySelectorAll('mjx-container[display="true"]')) {
+    equation.style.fontSize = "";
+  }
+});
