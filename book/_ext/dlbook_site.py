@@ -88,11 +88,11 @@ def caption_text(node):
     return next(iter(node.findall(nodes.caption))).astext()
 
 
-def visit_GluedTable(translator, node):
+def visit_glued_table(translator, node):
     translator.visit_figure(node)
 
 
-def depart_GluedTable(translator, node):
+def depart_glued_table(translator, node):
     translator.depart_figure(node)
 
 
@@ -124,7 +124,7 @@ def setup(app):
     app.connect("html-page-context", citations_without_list_roles)
     app.connect("html-page-context", local_links)
     app.add_enumerable_node(GluedTable, "table", caption_text,
-                            html=(visit_GluedTable, depart_GluedTable))
+                            html=(visit_glued_table, depart_glued_table))
     app.add_directive_to_domain("glue", "table", PasteTableDirective)
     app.add_css_file("dlbook.css")
     app.add_js_file("dlbook.js")
