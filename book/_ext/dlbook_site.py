@@ -5,7 +5,7 @@
 - A script is included once: sphinx-thebe (0.3.1) adds its configuration script
   at ``env-before-read-docs``, and Sphinx 7.4 registers it both with the builder
   and through the registry (as ``None`` and as ``""``), so every page declared
-  ``THEBE_JS_URL`` twice, a JavaScript error.
+  ``THEBE_JS_URL`` twice, a JavaScript error (no upstream issue found).
 - The theme starts in ``auto`` mode: with no ``default_mode`` in ``html_context``
   pydata-sphinx-theme (0.17) logs "Got invalid theme mode" on a reader's first visit.
 - The bibliography is a plain list of citations: docutils' HTML writer (0.21)
@@ -13,7 +13,8 @@
   deprecated in ARIA 1.3 and not a list item, which axe reports as critical.
 - ``dlbook.js``: the sidebar and "Contents" toggles work. Both themes bind their
   click handlers to the first ``.primary-toggle`` of a page, a hidden one; the
-  visible toggle passes its clicks on to it.
+  visible toggle passes its clicks on to it (upstream: pydata-sphinx-theme#2451,
+  sphinx-book-theme#935).
 - ``dlbook.css``: long inline code wraps and wide equations scroll (on a phone
   neither may push the page sideways).
 - A glued table is a table: ``{glue:table}`` is myst-nb's ``{glue:figure}`` whose
