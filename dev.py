@@ -7,7 +7,8 @@
 
 Either command first makes ``.venv`` and installs ``requirements.txt`` into it
 if that has not been done (or the requirements changed). It needs only
-Python 3.11 or newer.
+Python 3.11 or newer, and Debian's Chromium (installed with apt-get when missing:
+the build prints every page to PDF with it; the tests also need bubblewrap).
 """
 
 from __future__ import annotations
@@ -126,29 +127,33 @@ def build_page(page: Path) -> None:
          "--path-output", str(out), "-W", "-n", "--keep-going"], env=book_env())
 
 
-def ensure_system_packages() -> None:
-    """The grader's sandbox (bubblewrap) and the browser the site tests drive (Chromium) are
-    installed, or installed now with apt-get where this user can."""
-    missing = {tool: package for tool, package in (("bwrap", "bubblewrap"), ("chromium", "chromium"))
-               if not shutil.which(tool)}
+SYSTEM_PACKAGES = {  # command: (Debian package, what needs it)
+    "chromium": ("chromium", "the browser that prints the book's PDFs and runs the site tests"),
+    "bwrap": ("bubblewrap", "the sandbox student code runs in"),
+}
+
+
+def ensure_system_packages(*commands: str) -> None:
+    """The system programs ``commands`` are installed, or installed now with apt-get where
+    this user can."""
+    missing = {SYSTEM_PACKAGES[c][0]: SYSTEM_PACKAGES[c][1] for c in commands if not shutil.which(c)}
     if not missing:
         return
+    why = "; ".join(f"{package}: {reason}" for package, reason in missing.items())
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        sys.exit(f"the tests need {', '.join(missing.values())} (bubblewrap: the sandbox student code "
-                 f"runs in; chromium: the browser the site tests drive): install them, e.g. "
-                 f"sudo apt-get install {' '.join(missing.values())}")
-    print(f"{', '.join(missing.values())} missing (the grader's sandbox, the site tests' browser): "
-          "installing with apt-get ...", flush=True)
+        sys.exit(f"missing {', '.join(missing)} ({why}): install them, e.g. "
+                 f"sudo apt-get install {' '.join(missing)}")
+    print(f"{', '.join(missing)} missing ({why}): installing with apt-get ...", flush=True)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for command in (["apt-get", "update", "-qq"],
-                    ["apt-get", "install", "-y", "-qq", *missing.values(), "libseccomp2"]):
+                    ["apt-get", "install", "-y", "-qq", *missing, "libseccomp2"]):
         run(command, env=env)
 
 
 def test() -> None:
     """Unit tests with coverage, a clean quick-profile book build (reusing valid executed
     chapters), then checks of the HTML, static and in Chromium."""
-    ensure_system_packages()
+    ensure_system_packages("bwrap", "chromium")
     env = dict(book_env(), DLBOOK_PROFILE="quick")
     pytest = [str(PYTHON), "-m", "pytest"]
     coverage = ["--cov=dlbook", "--cov-report=term-missing:skip-covered"]
@@ -166,10 +171,12 @@ def main() -> None:
     args = parser.parse_args()
     ensure_environment()
     if args.command == "book":
+        ensure_system_packages("chromium")
         build_book(clean=args.clean, env=book_env())
     elif args.command == "page":
         if args.page is None:
             parser.error("page needs the chapter file, e.g. book/03_backpropagation.md")
+        ensure_system_packages("chromium")
         build_page(args.page)
     else:
         test()

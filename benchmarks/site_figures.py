@@ -30,7 +30,7 @@ from tests.test_built_book import toc_files  # noqa: E402
 def page_weight(browser, base: str, name: str) -> tuple[int, int, float]:
     """``(bytes, requests, ms to the load event)`` of ``name``, loaded cold."""
     context = browser.new_context(viewport=site.WIDTHS["desktop"])
-    page, record = site.visit(context, base + name, base)
+    page, record = site.visit(context, base + name, base, settle=False)
     load_ms = page.evaluate("() => { const t = performance.getEntriesByType('navigation')[0];"
                             " return t.loadEventStart - t.startTime; }")
     context.close()
@@ -44,7 +44,7 @@ def axe_by_severity(browser, base: str) -> collections.Counter:
     for width in site.WIDTHS:
         context = browser.new_context(viewport=site.WIDTHS[width])
         for name in toc_files():
-            page, _ = site.visit(context, f"{base}{name}.html", base)
+            page, _ = site.visit(context, f"{base}{name}.html", base, settle=False)
             for violation in Axe().run(page).response["violations"]:
                 counts[violation["impact"]] += len(violation["nodes"])
             page.close()

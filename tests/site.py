@@ -72,13 +72,22 @@ class Visit:
             pass
 
 
-def visit(context, url: str, origin: str):
-    """Open ``url`` in a new page of ``context`` and wait until it is still; ``(page, visit)``."""
+def visit(context, url: str, origin: str, settle: bool = True):
+    """Open ``url`` in a new page of ``context`` and wait until it is still; ``(page, visit)``.
+
+    With ``settle`` false a page whose network never goes idle is measured as it is after
+    30 s (the benchmark's older builds) instead of failing."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page = context.new_page()
     record = Visit(origin)
     record.watch(page)
     page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle")
+    try:
+        page.wait_for_load_state("networkidle")
+    except PlaywrightTimeout:
+        if settle:
+            raise
     # MathJax 3 resolves startup.promise once the first typesetting is done
     page.evaluate("async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"
                   " await MathJax.startup.promise; }")
@@ -115,6 +124,8 @@ def bad_alt_text(page) -> list[str]:
 
 
 def untypeset_math(page) -> list[str]:
+    """Raw LaTeX left in the text (hidden solutions included: a reader opens them, and the
+    PDF prints them) and MathJax errors."""
     return page.evaluate(r"""() => {
         const main = document.querySelector('main') || document.body;
         const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
@@ -123,9 +134,8 @@ def untypeset_math(page) -> list[str]:
             const parent = node.parentElement;
             if (!parent || parent.closest('pre, code, script, style, mjx-container, .highlight,'
                                           + ' .output, .cell_output')) continue;
-            if (!parent.offsetParent && parent.tagName !== 'BODY') continue;
             const text = node.textContent;
-            if (/\$[^$\s][^$]*\$|\\(frac|mathbf|sum|partial|boldsymbol|mathrm)\b/.test(text))
+            if (/\$[^$\s][^$]*\$|\\[a-zA-Z]{2,}/.test(text))  // prose has no \commands
                 found.push(`raw LaTeX in the text: ${JSON.stringify(text.trim().slice(0, 80))}`);
         }
         for (const error of document.querySelectorAll('mjx-merror, .MathJax_Error'))
@@ -135,23 +145,53 @@ def untypeset_math(page) -> list[str]:
 
 
 def clipped_equations(page) -> list[str]:
-    """Display equations wider than the space they have, with no scrollbar to reach the rest."""
+    """Display equations wider than the space they have that do not scroll, or scroll with
+    nothing to show it: no scrollbar (phones and many laptops hide them) and no shadow cue."""
     return page.evaluate("""() => [...document.querySelectorAll('mjx-container[display="true"]')]
         .filter(eq => eq.offsetParent !== null)
-        .filter(eq => {
-            const math = eq.firstElementChild || eq;
-            const needed = math.getBoundingClientRect().width;
+        .map(eq => {
+            const needed = (eq.firstElementChild || eq).getBoundingClientRect().width;
             for (let box = eq; box && box !== document.body; box = box.parentElement) {
-                const style = getComputedStyle(box).overflowX;
-                if ((style === 'auto' || style === 'scroll') && box.scrollWidth > box.clientWidth)
-                    return false;  // it scrolls
-                if (style === 'auto' || style === 'scroll') break;
+                const style = getComputedStyle(box);
+                if (style.overflowX !== 'auto' && style.overflowX !== 'scroll') continue;
+                if (box.scrollWidth <= box.clientWidth) break;
+                const scrollbar = box.offsetHeight - box.clientHeight
+                                  - parseFloat(style.borderTopWidth) - parseFloat(style.borderBottomWidth);
+                return scrollbar > 0 || style.backgroundImage.includes('gradient') ? null
+                    : `display equation scrolls with nothing to show it: ${Math.round(needed)} px `
+                      + `in ${Math.round(box.clientWidth)} px`;
             }
-            return needed > eq.getBoundingClientRect().width + 1;
+            return needed > eq.getBoundingClientRect().width + 1
+                ? `display equation clipped: ${Math.round(needed)} px `
+                  + `in ${Math.round(eq.getBoundingClientRect().width)} px` : null;
         })
-        .map(eq => `display equation clipped: `
-                 + `${Math.round((eq.firstElementChild || eq).getBoundingClientRect().width)} px `
-                 + `in ${Math.round(eq.getBoundingClientRect().width)} px`)""")
+        .filter(problem => problem)""")
+
+
+def printed_equations_cut(page) -> list[str]:
+    """Printed (media print, after dlbook.js has fitted them), equations wider than the page."""
+    page.emulate_media(media="print")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    found = page.evaluate("""() => [...document.querySelectorAll('mjx-container[display="true"]')]
+        .filter(eq => (eq.firstElementChild || eq).getBoundingClientRect().width
+                      > eq.clientWidth + 1)
+        .map(eq => `printed equation cut: ${Math.round((eq.firstElementChild || eq)
+                    .getBoundingClientRect().width)} px in ${eq.clientWidth} px`)""")
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    page.emulate_media(media="screen")
+    return found
+
+
+def small_figure_text(page, font_pt: float, dpi: float, min_px: float) -> list[str]:
+    """Figures shown so small that text of ``font_pt`` points, drawn at ``dpi``, is under
+    ``min_px`` CSS pixels high (dlbook.plotting keeps every figure's text at ``font_pt`` or more)."""
+    return page.evaluate("""([natural, least]) => [...document.querySelectorAll('figure img')]
+        .filter(img => img.offsetParent !== null && img.naturalWidth > 0)
+        .map(img => [img, natural * img.clientWidth / img.naturalWidth])
+        .filter(([img, px]) => px < least)
+        .map(([img, px]) => `figure text ${px.toFixed(1)} px high: ${img.getAttribute('src')} `
+                            + `(${img.naturalWidth} px shown ${img.clientWidth} px wide)`)""",
+                         [font_pt * dpi / 72, min_px])
 
 
 def page_overflow(page) -> list[str]:

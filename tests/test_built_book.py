@@ -111,3 +111,29 @@ def test_each_chapter_lists_its_graded_exercises_and_how_to_check_them(chapter):
 def test_bibliography_lists_the_cited_works():
     html = (HTML / "book" / "bibliography.html").read_text()
     assert "Learning representations by back-propagating errors" in html
+
+
+@pytest.mark.parametrize("page", toc_files())
+def test_links_to_the_published_book_lead_to_the_local_copy(page):
+    """The grader's feedback in an output links to the section to read: in the built book,
+    to this copy's page, not to the published site (book/_ext/dlbook_site.py)."""
+    base = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
+    html = (HTML / f"{page}.html").read_text()
+    body = html[html.index("<body"):]
+    assert not re.findall(r"""href=["']""" + re.escape(base), body)
+
+
+def test_the_preface_feedback_links_to_the_chapters_section():
+    html = (HTML / "book" / "00_preface.html").read_text()
+    assert "href='01_neurons_and_networks.html#activation-functions'" in html
+    assert 'id="activation-functions"' in (HTML / "book" / "01_neurons_and_networks.html").read_text()
+
+
+@pytest.mark.parametrize("chapter, table", [("13_recurrent_networks", "tab-ch13-forecasts"),
+                                            ("14_lstm", "tab-ch14-forecasts")])
+def test_glued_tables_are_numbered_as_tables(chapter, table):
+    html = (HTML / "book" / f"{chapter}.html").read_text()
+    number = chapter[:2].lstrip("0")
+    caption = re.search(rf'id="{table}".*?<span class="caption-number">([^<]*)</span>', html, re.S)
+    assert caption and caption.group(1).strip() == f"Table {number}.1"
+    assert f'href="#{table}"><span class="std std-numref">Table {number}.1</span>' in html

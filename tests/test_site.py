@@ -2,15 +2,17 @@
 
 Run by ``python3 dev.py test`` after the build, with the built-book checks. For
 each page and width: no script or console error, no request to another host,
-every image loads with a meaningful alt text, every formula typeset and none
-clipped, no sideways scrolling, no serious or critical axe violation; a
-screenshot of each lands in ``_build/screenshots/`` for review.
+every image loads with a meaningful alt text, figures large enough to read their
+text, every formula typeset and none clipped (on screen or printed), no sideways
+scrolling, no serious or critical axe violation; a screenshot of each lands in
+``_build/screenshots/`` for review.
 """
 
 from pathlib import Path
 
 import pytest
 
+from dlbook import plotting
 from tests import site
 from tests.test_built_book import HTML, toc_files
 
@@ -44,6 +46,9 @@ def test_every_page_works_in_a_real_browser(server, browser, page_name, width):
         for check in CHECKS:
             if check != "page_overflow" or width == "phone":
                 problems += getattr(site, check)(page)
+        problems += site.small_figure_text(page, plotting.FONT_PT, plotting.DPI, plotting.MIN_TEXT_PX)
+        if width == "desktop":
+            problems += site.printed_equations_cut(page)
     finally:
         context.close()
     assert problems == []

@@ -5,7 +5,7 @@
 - A script is included once: sphinx-thebe (0.3.1) adds its configuration script
   at ``env-before-read-docs``, and Sphinx 7.4 registers it both with the builder
   and through the registry (as ``None`` and as ``""``), so every page declared
-  ``THEBE_JS_URL`` twice, a JavaScript error.
+  ``THEBE_JS_URL`` twice, a JavaScript error (no upstream issue found).
 - The theme starts in ``auto`` mode: with no ``default_mode`` in ``html_context``
   pydata-sphinx-theme (0.17) logs "Got invalid theme mode" on a reader's first visit.
 - The bibliography is a plain list of citations: docutils' HTML writer (0.21)
@@ -13,14 +13,23 @@
   deprecated in ARIA 1.3 and not a list item, which axe reports as critical.
 - ``dlbook.js``: the sidebar and "Contents" toggles work. Both themes bind their
   click handlers to the first ``.primary-toggle`` of a page, a hidden one; the
-  visible toggle passes its clicks on to it.
+  visible toggle passes its clicks on to it (upstream: pydata-sphinx-theme#2451,
+  sphinx-book-theme#935).
 - ``dlbook.css``: long inline code wraps and wide equations scroll (on a phone
   neither may push the page sideways).
+- A glued table is a table: ``{glue:table}`` is myst-nb's ``{glue:figure}`` whose
+  caption is numbered and referenced as "Table 13.1", not "Fig. 13.2".
+- A link to the published book in an output (the grader's feedback links to the
+  section to read) leads to the same page of the copy being read: the HTML of the
+  local build, not the web.
 """
 
+import posixpath
+import re
 from pathlib import Path
 
 from docutils import nodes
+from myst_nb.ext.glue.directives import PasteFigureDirective
 
 STATIC = Path(__file__).resolve().parents[1] / "_static"
 
@@ -53,6 +62,57 @@ def citations_without_list_roles(app, pagename, templatename, context, doctree):
                                    '<div class="citation-list">').replace(' role="doc-biblioentry"', "")
 
 
+class GluedTable(nodes.figure):
+    """A glued table: a figure node that Sphinx numbers as a table."""
+
+
+class PasteTableDirective(PasteFigureDirective):
+    """``{glue:table} name``: the glued output (a DataFrame) with a numbered table caption
+    above it."""
+
+    def run(self):
+        result = super().run()
+        for index, node in enumerate(result):
+            if type(node) is nodes.figure:
+                table = GluedTable(node.rawsource, *node.children, **node.attributes)
+                captions = [child for child in table.children if isinstance(child, nodes.caption)]
+                for caption in captions:  # a table's caption reads before it
+                    table.remove(caption)
+                    table.insert(0, caption)
+                for name in table["ids"]:  # the label points at the table, not the figure
+                    self.state.document.ids[name] = table
+                result[index] = table
+        return result
+
+
+def caption_text(node):
+    return next(iter(node.findall(nodes.caption))).astext()
+
+
+def visit_glued_table(translator, node):
+    translator.visit_figure(node)
+
+
+def depart_glued_table(translator, node):
+    translator.depart_figure(node)
+
+
+def local_links(app, pagename, templatename, context, doctree):
+    """``href="<html_baseurl>page.html#a"`` in the body becomes a link relative to the page."""
+    base = app.config.html_baseurl
+    if not base or "body" not in context:
+        return
+    here = posixpath.dirname(pagename)
+
+    def relative(match):
+        target = match.group(2)
+        path, hash_, anchor = target.partition("#")
+        return f"{match.group(1)}{posixpath.relpath(path or 'index.html', here or '.')}{hash_}{anchor}"
+
+    pattern = re.compile(r"""(href=["'])""" + re.escape(base) + r"""([^"']*)""")
+    context["body"] = pattern.sub(relative, context["body"])
+
+
 def start_in_auto_mode(app, config):
     config.html_context.setdefault("default_mode", "auto")  # read by the theme's layout.html
     config.html_static_path.append(str(STATIC))
@@ -63,6 +123,10 @@ def setup(app):
     app.connect("doctree-resolved", caption_as_alt_text)
     app.connect("html-page-context", each_script_once)
     app.connect("html-page-context", citations_without_list_roles)
+    app.connect("html-page-context", local_links)
+    app.add_enumerable_node(GluedTable, "table", caption_text,
+                            html=(visit_glued_table, depart_glued_table))
+    app.add_directive_to_domain("glue", "table", PasteTableDirective)
     app.add_css_file("dlbook.css")
     app.add_js_file("dlbook.js")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
