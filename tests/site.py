@@ -9,43 +9,15 @@ runs them on every page of the built book at desktop and phone width.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import shutil
-import threading
-from contextlib import contextmanager
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+from dlbook_downloads import chromium_path, serve  # noqa: E402, F401  (one server, one Chromium lookup)
+
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SERIOUS = ("serious", "critical")
-
-
-def chromium_path() -> str:
-    """The distribution's Chromium (Debian package ``chromium``): no browser download is possible."""
-    for name in ("chromium", "chromium-browser"):
-        if path := shutil.which(name):
-            return path
-    raise RuntimeError("the browser tests need Chromium: apt-get install chromium")
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # a request line per file would bury the test output
-        pass
-
-
-@contextmanager
-def serve(folder: Path):
-    """Serve ``folder`` on 127.0.0.1 at a free port; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass

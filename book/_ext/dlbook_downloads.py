@@ -20,6 +20,7 @@ import http.server
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -121,8 +122,22 @@ def write_notebooks(app, exception) -> None:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
+    def log_message(self, *args):  # a request line per file would bury the build's log
         pass
+
+
+@contextmanager
+def serve(folder: Path):
+    """Serve ``folder`` on 127.0.0.1 at a free port; yields the base URL (the PDFs here,
+    the browser tests in tests/site.py)."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def pdf_pages(env, root: str) -> list[str]:
@@ -137,7 +152,8 @@ def pdf_pages(env, root: str) -> list[str]:
     return order
 
 
-def chromium() -> str:
+def chromium_path() -> str:
+    """The distribution's Chromium (Debian package ``chromium``): no browser download is possible."""
     for name in ("chromium", "chromium-browser"):
         if path := shutil.which(name):
             return path
@@ -173,22 +189,14 @@ def write_pdfs(app, exception) -> None:
     stale = [doc for doc in pages if not _fresh(folder / f"{doc}.pdf", out / f"{doc}.html")]
     if stale:
         logger.info(f"printing {len(stale)} page(s) to PDF with Chromium ...")
-        handler = functools.partial(_QuietHandler, directory=str(out))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_address[1]}/"
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=chromium())
-                for doc in stale:
-                    target = folder / f"{doc}.pdf"
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    print_page(browser, f"{base}{doc}.html", target,
-                               html.escape(app.env.titles[doc].astext()))
-                browser.close()
-        finally:
-            server.shutdown()
-            server.server_close()
+        with serve(out) as base, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium_path())
+            for doc in stale:
+                target = folder / f"{doc}.pdf"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                print_page(browser, f"{base}{doc}.html", target,
+                           html.escape(app.env.titles[doc].astext()))
+            browser.close()
     book = folder / BOOK_PDF
     if stale or not book.exists():
         writer = PdfWriter()
