@@ -3,6 +3,7 @@
 import json
 import os
 import socket
+import subprocess
 import textwrap
 import time
 from pathlib import Path
@@ -222,3 +223,25 @@ def test_a_result_file_is_read_only_up_to_the_output_limit(tmp_path):
     (tmp_path / "result").write_bytes(b"\xff" * (3 * limits.MIB))
     data, problem = sandbox.read_untrusted(tmp_path / "result", limits.MIB)
     assert len(data) == limits.MIB and problem is None
+
+
+def test_a_worker_that_ended_while_the_grader_was_held_up_is_not_a_time_out():
+    # The notebook path: the child has exited before the grader first looks, past its deadline.
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)  # exited, still waiting to be reaped
+    info = sandbox.wait_for(pid, wall_s=0.0)
+    assert not info.timed_out and info.code == 0
+
+
+def test_the_supervisor_looks_at_a_finished_worker_before_calling_a_time_out():
+    process = subprocess.Popen(["true"])
+    ready_read, ready_write = os.pipe()
+    os.close(ready_write)
+    supervisor = sandbox.Supervisor(process, ready_read, None, "numpy", LIMITS)
+    os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+    supervisor.deadline = time.monotonic() - 1.0  # the grader was held up past the deadline
+    info = supervisor.wait()
+    os.close(ready_read)
+    assert not info.timed_out and info.code == 0

@@ -258,17 +258,19 @@ class Supervisor:
         timed_out = False
         watching = {self.pidfd, self.ready_fd} | ({self.status_fd} if self.status_fd else set())
         while True:
+            # Look before deciding on a time-out: a grader held up past the deadline (a busy
+            # machine) must not call a worker that had already finished late.
             remaining = self.deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                self.kill()
-                break
-            ready = select.select(list(watching), [], [], remaining)[0]
+            ready = select.select(list(watching), [], [], max(remaining, 0.0))[0]
             if self.ready_fd in ready and not self._read_ready():
                 watching.discard(self.ready_fd)
             if self.status_fd in ready and not self._read_status():
                 watching.discard(self.status_fd)
             if self.pidfd in ready:
+                break
+            if remaining <= 0:
+                timed_out = True
+                self.kill()
                 break
         _, status, usage = os.wait4(self.process.pid, 0)
         self.process.returncode = status
@@ -436,15 +438,21 @@ def wait_for(pid: int, wall_s: float) -> ExitInfo:
 
 
 def _wait_exit(pid: int, pidfd: int | None, deadline: float) -> bool:
-    """True once ``pid`` has exited (it stays a zombie for wait4), False at ``deadline``."""
-    while (remaining := deadline - time.monotonic()) > 0:
+    """True once ``pid`` has exited (it stays a zombie for wait4), False at ``deadline``.
+
+    It always looks at least once, so a caller held up past the deadline still
+    sees a child that has exited.
+    """
+    while True:
+        remaining = max(deadline - time.monotonic(), 0.0)
         if pidfd is not None:
             if select.select([pidfd], [], [], remaining)[0]:
                 return True
+        elif os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return True
         else:
-            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-                return True
             time.sleep(min(0.002, remaining))
-    return False
+        if remaining == 0.0:
+            return False
 
 
