@@ -8,9 +8,11 @@ backward function instead. ``get(name)`` returns the pair ``(g, g_prime)`` of
 an elementwise activation; the from-scratch network of chapter 3 looks its
 hidden activation up that way.
 
-At the kink z = 0 of the ReLU family the derivative does not exist; the
-``*_prime`` functions return the left-hand derivative there, as TensorFlow
-does.
+At the kink z = 0 of the ReLU family the derivative does not exist; each
+``*_prime`` returns there the value TensorFlow's gradient takes: the
+left-hand slope for ReLU (0), leaky ReLU (alpha) and ELU (alpha), and the
+right-hand slope lambda for SELU (TensorFlow reads SELU's branch off the sign
+of its output, which is 0 there). Each docstring says which.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def relu(z):
 
 
 def relu_prime(z):
-    """g'(z) = 1 if z > 0 else 0."""
+    """g'(z) = 1 if z > 0 else 0 (0 at z = 0, the left-hand slope)."""
     return (_as_float_array(z) > 0).astype(np.float64)
 
 
@@ -119,7 +121,7 @@ def leaky_relu(z, alpha: float = 0.1):
 
 
 def leaky_relu_prime(z, alpha: float = 0.1):
-    """g'(z) = 1 if z > 0 else alpha."""
+    """g'(z) = 1 if z > 0 else alpha (alpha at z = 0, the left-hand slope)."""
     alpha = _check_alpha(alpha, upper=1)
     return np.where(_as_float_array(z) > 0, 1.0, alpha)
 
@@ -132,7 +134,7 @@ def elu(z, alpha: float = 1.0):
 
 
 def elu_prime(z, alpha: float = 1.0):
-    """g'(z) = 1 if z > 0 else alpha e^z."""
+    """g'(z) = 1 if z > 0 else alpha e^z (alpha at z = 0, the left-hand slope)."""
     alpha = _check_alpha(alpha)
     z = _as_float_array(z)
     return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0)))
@@ -148,8 +150,9 @@ def selu(z):
 
 
 def selu_prime(z):
-    """g'(z) = lambda if z > 0 else lambda alpha e^z."""
-    return SELU_SCALE * elu_prime(z, SELU_ALPHA)
+    """g'(z) = lambda if z >= 0 else lambda alpha e^z (lambda at z = 0, the right-hand slope)."""
+    z = _as_float_array(z)
+    return SELU_SCALE * np.where(z >= 0, 1.0, SELU_ALPHA * np.exp(np.minimum(z, 0)))
 
 
 # Layer-wise activations -----------------------------------------------------

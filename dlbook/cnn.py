@@ -26,6 +26,7 @@ import keras  # noqa: E402
 
 MNIST_SHAPE = (28, 28, 1)
 SMALL_CNN_SHAPE = (128, 128, 3)  # the colour images of the notes' five-class example
+SMALL_CNN_FILTERS = (4, 4)  # the notes' two convolutions
 
 
 def _check_classes(n_classes) -> None:
@@ -62,23 +63,27 @@ def build_mnist_cnn(input_shape: Sequence[int] = MNIST_SHAPE, n_classes: int = 1
     )
 
 
-def build_small_cnn(input_shape: Sequence[int] = SMALL_CNN_SHAPE, n_classes: int = 5) -> keras.Model:
+def build_small_cnn(input_shape: Sequence[int] = SMALL_CNN_SHAPE, n_classes: int = 5,
+                    filters: Sequence[int] = SMALL_CNN_FILTERS) -> keras.Model:
     """The small CNN of the lecture notes for 128x128 colour images in five classes (uncompiled).
 
     Two conv-pool blocks, the first with "valid" padding and the second with "same":
-    Conv2D(32, 3x3, valid, ReLU) -> MaxPool(2x2) -> Conv2D(64, 3x3, same, ReLU) -> MaxPool(2x2)
-    -> Flatten -> Dense(64, ReLU) -> Dense(n_classes, softmax).
-    Input ``(N, 128, 128, 3)``: 126x126x32 after the first convolution, 63x63x32
-    after pooling, 63x63x64, then 31x31x64; output ``(N, n_classes)`` probabilities.
+    Conv2D(4, 3x3, valid, ReLU) -> MaxPool(2x2) -> Conv2D(4, 3x3, same, ReLU) -> MaxPool(2x2)
+    -> Flatten -> Dense(64, ReLU) -> Dense(n_classes, softmax), exactly as the notes write it.
+    Input ``(N, 128, 128, 3)``: 126x126x4 after the first convolution, 63x63x4
+    after pooling, 63x63x4, then 31x31x4; output ``(N, n_classes)`` probabilities.
+    ``filters`` sets the two convolutions' filter counts; ``(32, 64)`` is the
+    wider variant chapter 10 compares it with.
     """
     shape = validation.shape("input_shape", input_shape, 3)
     _check_classes(n_classes)
+    first, second = validation.shape("filters", filters, 2)
     return keras.Sequential(
         [
             keras.Input(shape=shape),
-            keras.layers.Conv2D(32, 3, padding="valid", activation="relu", name="conv1"),
+            keras.layers.Conv2D(first, 3, padding="valid", activation="relu", name="conv1"),
             keras.layers.MaxPool2D(name="pool1"),
-            keras.layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2"),
+            keras.layers.Conv2D(second, 3, padding="same", activation="relu", name="conv2"),
             keras.layers.MaxPool2D(name="pool2"),
             keras.layers.Flatten(name="flatten"),
             keras.layers.Dense(64, activation="relu", name="dense"),

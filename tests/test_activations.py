@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from dlbook import activations as act
 from dlbook.gradcheck import numerical_gradient, relative_error
@@ -75,6 +76,32 @@ FLOAT32_SLOPE_RTOL = 2.0**-24
 def test_activations_match_keras(ours, theirs, kwargs, rtol):
     z = RNG.normal(scale=3, size=(8, 5))
     np.testing.assert_allclose(ours(z), keras_apply(theirs, z, **kwargs), rtol=rtol, atol=1e-15)
+
+
+# The derivative at exactly 0, where the ReLU family has a kink: the value TensorFlow's
+# gradient takes (the module docstring says which side each takes).
+AT_ZERO = {"sigmoid": 0.25, "tanh": 1.0, "relu": 0.0, "leaky_relu": 0.1, "elu": 1.0,
+           "selu": act.SELU_SCALE}
+TF_ACTIVATIONS = {"leaky_relu": lambda t: tf.nn.leaky_relu(t, alpha=0.1)}
+
+
+@pytest.mark.parametrize("name", sorted(act.ACTIVATIONS))
+def test_the_derivative_at_exactly_zero_is_tensorflows(name):
+    z = tf.constant([0.0], dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        out = TF_ACTIVATIONS.get(name, getattr(tf.nn, name, None) or getattr(tf, name))(z)
+    expected = tape.gradient(out, z).numpy()[0]
+    assert act.get(name)[1](0.0) == pytest.approx(expected, rel=FLOAT32_SLOPE_RTOL)
+    assert act.get(name)[1](0.0) == pytest.approx(AT_ZERO[name], rel=1e-12)
+
+
+def test_elu_with_another_alpha_takes_the_left_hand_slope_at_zero():
+    z = tf.constant([0.0], dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        out = tf.where(z > 0, tf.nn.elu(z), 0.5 * tf.nn.elu(z))  # Keras' TensorFlow ELU
+    assert act.elu_prime(0.0, 0.5) == tape.gradient(out, z).numpy()[0] == 0.5
 
 
 def test_alpha_means_what_it_means_in_keras():

@@ -23,11 +23,11 @@ def mnist_cnn_params(h, w, c, n_classes):
             + dense_params(128, n_classes))
 
 
-def small_cnn_params(h, w, c, n_classes):
+def small_cnn_params(h, w, c, n_classes, filters=(4, 4)):
     h1, w1 = (h - 2) // 2, (w - 2) // 2  # a valid 3x3 convolution, then a 2x2 pool
-    flat = (h1 // 2) * (w1 // 2) * 64  # a same convolution, then a pool
-    return (conv_params(3, c, 32) + conv_params(3, 32, 64) + dense_params(flat, 64)
-            + dense_params(64, n_classes))
+    flat = (h1 // 2) * (w1 // 2) * filters[1]  # a same convolution, then a pool
+    return (conv_params(3, c, filters[0]) + conv_params(3, filters[0], filters[1])
+            + dense_params(flat, 64) + dense_params(64, n_classes))
 
 
 BUILDERS = {"mnist": (cnn.build_mnist_cnn, mnist_cnn_params, (28, 28, 1), 10),
@@ -68,8 +68,15 @@ def test_small_cnn_shapes_through_its_layers_follow_the_output_size_formula():
     n1 = cv.output_size(128, 3, 1, "valid")
     n2 = cv.output_size(n1, 2, 2)
     n3 = cv.output_size(n2, 3, 1, "same")
-    assert shapes == [(n1, n1, 32), (n2, n2, 32), (n3, n3, 64), (n3 // 2, n3 // 2, 64)]
+    assert shapes == [(n1, n1, 4), (n2, n2, 4), (n3, n3, 4), (n3 // 2, n3 // 2, 4)]
     assert [model.layers[i].padding for i in (0, 2)] == ["valid", "same"]
+
+
+def test_small_cnn_is_the_notes_network_and_its_wider_variant_only_widens_the_convolutions():
+    assert cnn.build_small_cnn().count_params() == 246_665  # counted by hand in chapter 10
+    wide = cnn.build_small_cnn(filters=(32, 64))
+    assert [wide.get_layer(name).filters for name in ("conv1", "conv2")] == [32, 64]
+    assert wide.count_params() == small_cnn_params(128, 128, 3, 5, (32, 64))
 
 
 @pytest.mark.parametrize("name, shape, n_classes", [("mnist", (16, 12, 2), 3), ("small", (20, 24, 1), 4)])
@@ -103,7 +110,7 @@ def test_a_short_training_run_lowers_the_loss(name):
     x[np.arange(96), 2 + 4 * y, 2 + 4 * y, 0] += 3.0  # the class is where a bright pixel sits
     model = compiled(build((16, 16, 1), 3))
     before = model.evaluate(x, y, verbose=0)[0]
-    history = training.fit(model, x, y, epochs=4, batch_size=32)
+    history = training.fit(model, x, y, epochs=10, batch_size=32)
     after = model.evaluate(x, y, verbose=0)[0]
     assert after < 0.8 * before
     assert history.history["loss"][-1] < history.history["loss"][0]
@@ -114,6 +121,8 @@ def test_a_short_training_run_lowers_the_loss(name):
     (cnn.build_mnist_cnn, "input_shape", 28, TypeError, r"input_shape must be a tuple of 3.*got int"),
     (cnn.build_small_cnn, "input_shape", (128, 0, 3), ValueError, r"got \(128, 0, 3\)"),
     (cnn.build_small_cnn, "n_classes", 1, ValueError, "n_classes must be >= 2, got 1"),
+    (cnn.build_small_cnn, "filters", (4, 0), ValueError, r"filters .*got \(4, 0\)"),
+    (cnn.build_small_cnn, "filters", (4,), ValueError, r"filters must be a tuple of 2 positive ints, got \(4,\)"),
     (cnn.build_mnist_cnn, "n_classes", 2.0, TypeError, "n_classes must be an int, got float")])
 def test_builders_reject_bad_arguments(build, argument, value, error, message):
     with pytest.raises(error, match=message):
