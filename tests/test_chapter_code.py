@@ -23,7 +23,7 @@ DATA_HELPERS = {"convolution.random_translations", "recurrent.synthetic_split",
                 "segmentation.make_shapes", "segmentation.load_shapes", "transfer.few_per_class",
                 "autoencoders.add_gaussian_noise"}
 INLINE_CODE = re.compile(r"(\[)?`([A-Za-z_][\w.]*)(?:\([^`]*\))?`(\]\(([^)#]*)[^)]*\))?")
-SHOWN = re.compile(r"```\{literalinclude\} \.\./dlbook/(\w+)\.py\n(?::[^\n]*\n)*?:pyobject: (\w+)\n")
+SHOWN = re.compile(r"```\{literalinclude\} \.\./dlbook/(\w+)\.py\n(?::[^\n]*\n)*?:pyobject: ([\w.]+)\n")
 
 
 def numpy_functions() -> dict[str, list[str]]:
@@ -104,16 +104,26 @@ def test_every_numpy_function_named_in_the_prose_is_shown_or_linked(chapter):
     assert not problems, f"{chapter.name}:\n" + "\n".join(sorted(set(problems)))
 
 
+def defined_names(tree: ast.Module) -> set[str]:
+    """Top-level functions and classes, and ``Class.method`` names, as ``:pyobject:`` takes them."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        if isinstance(node, ast.ClassDef):
+            names |= {f"{node.name}.{item.name}" for item in node.body
+                      if isinstance(item, ast.FunctionDef)}
+    return names
+
+
 def test_every_literalinclude_names_a_function_that_exists():
     """The build would fail on these too, but minutes later and with a vaguer message."""
     missing = []
     for chapter in CHAPTERS:
         for module, name in SHOWN.findall(chapter.read_text()):
             path = ROOT / "dlbook" / f"{module}.py"
-            defined = {node.name for node in ast.parse(path.read_text()).body
-                       if isinstance(node, (ast.FunctionDef, ast.ClassDef))} if path.exists() else set()
-            if name not in defined:
-                missing.append(f"{chapter.name}: dlbook/{module}.py has no top-level {name}")
+            if not path.exists() or name not in defined_names(ast.parse(path.read_text())):
+                missing.append(f"{chapter.name}: dlbook/{module}.py has no {name}")
     assert not missing, "\n".join(missing)
 
 
@@ -136,4 +146,6 @@ def test_the_scan_finds_names_links_and_shown_functions():
                                  ("backprop.forward", "03_backpropagation.md")]
     assert shown(chapter) == {"backprop.backward"}
     assert "activations.relu" not in shown(chapter)
+    assert {"Tensor", "Tensor.backward", "mlp_gradients"} <= defined_names(
+        ast.parse((ROOT / "dlbook" / "autodiff.py").read_text()))
     assert "keras_conv2d" not in FUNCTIONS and "output_delta" in FUNCTIONS
