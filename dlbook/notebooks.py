@@ -80,7 +80,7 @@ def install_cell(chapter: Chapter, install_from: str, repository: str) -> str:
     keras = needs_keras(chapter)
     return INSTALL_CELL.format(
         mark=MARK, version=__version__, requirement=requirement,
-        modules='("dlbook", "keras", "keras_tuner")' if keras else '("dlbook",)',
+        modules='("dlbook", "keras", "keras_tuner", "scikeras")' if keras else '("dlbook",)',
         package=KERAS_PACKAGE if keras else '"dlbook"')
 
 

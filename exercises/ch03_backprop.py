@@ -4,6 +4,8 @@ The network of the chapter: sigmoid units in every layer; the weights of
 layer l form a matrix W(l) of shape (n_{l+1}, n_l + 1) whose first column
 multiplies the bias unit a_0 = 1. Examples are rows: X is (N, n_1).
 The cost J is the binary cross-entropy averaged over all N n_L outputs.
+The last two exercises measure a classifier's answers: the confusion
+matrix, then precision and recall from it.
 
 Replace each ``raise NotImplementedError`` with your code, using NumPy only.
 Check in a notebook with ``check("ch03.backward", backward)`` (``from
@@ -73,5 +75,30 @@ def backward(weights, cache, y):
     weights; y: float64 (N, n_L). Returns a list with one gradient per W(l),
     each of the same shape as W(l).
     Book: chapter 3, "The algorithm".
+    """
+    raise NotImplementedError
+
+
+def confusion_matrix(y_true, y_pred, n_classes):
+    """ch03.confusion_matrix: count the classifier's answers.
+
+    C[i, j] = the number of examples of class i predicted as class j
+
+    y_true, y_pred: int arrays (N,) with labels in 0 .. n_classes - 1.
+    Returns an int array (n_classes, n_classes): rows are true classes,
+    columns predicted ones, the diagonal the right answers.
+    Book: chapter 3, "Measuring a classifier".
+    """
+    raise NotImplementedError
+
+
+def precision_recall(C):
+    """ch03.precision_recall: precision and recall of every class.
+
+    precision_k = C[k, k] / sum_i C[i, k]     recall_k = C[k, k] / sum_j C[k, j]
+
+    C: an int confusion matrix (K, K). Returns (precision, recall), two
+    float arrays (K,); a ratio whose denominator is 0 is 0.
+    Book: chapter 3, "Measuring a classifier".
     """
     raise NotImplementedError

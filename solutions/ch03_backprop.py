@@ -53,3 +53,19 @@ def backward(weights, cache, y):
         if l > 0:
             delta = hidden_delta(delta, weights[l], cache.z[l - 1])
     return grads
+
+
+def confusion_matrix(y_true, y_pred, n_classes):
+    """C[i, j] = the number of examples of class i predicted as class j."""
+    C = np.zeros((n_classes, n_classes), dtype=int)
+    np.add.at(C, (y_true, y_pred), 1)
+    return C
+
+
+def precision_recall(C):
+    """The diagonal over the column sums (precision) and over the row sums (recall), 0 where empty."""
+    hits = np.diag(C).astype(float)
+    predicted, present = C.sum(axis=0), C.sum(axis=1)
+    precision = np.divide(hits, predicted, out=np.zeros_like(hits), where=predicted > 0)
+    recall = np.divide(hits, present, out=np.zeros_like(hits), where=present > 0)
+    return precision, recall

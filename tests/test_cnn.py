@@ -122,7 +122,8 @@ def test_a_short_training_run_lowers_the_loss(name):
     (cnn.build_small_cnn, "input_shape", (128, 0, 3), ValueError, r"got \(128, 0, 3\)"),
     (cnn.build_small_cnn, "n_classes", 1, ValueError, "n_classes must be >= 2, got 1"),
     (cnn.build_small_cnn, "filters", (4, 0), ValueError, r"filters .*got \(4, 0\)"),
-    (cnn.build_small_cnn, "filters", (4,), ValueError, r"filters must be a tuple of 2 positive ints, got \(4,\)"),
+    (cnn.build_small_cnn, "filters", (4,), ValueError,
+     r"filters must be a tuple of 2 positive ints, got \(4,\)"),
     (cnn.build_mnist_cnn, "n_classes", 2.0, TypeError, "n_classes must be an int, got float")])
 def test_builders_reject_bad_arguments(build, argument, value, error, message):
     with pytest.raises(error, match=message):

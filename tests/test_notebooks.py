@@ -51,6 +51,7 @@ def test_the_first_code_cell_of_each_twin_installs_dlbook_at_the_books_version(c
     assert "remove-cell" in first_code["metadata"]["tags"]
     keras = notebooks.needs_keras(chapter)
     assert ("dlbook[keras]" in code) == keras and ("keras_tuner" in code) == keras
+    assert ('"scikeras"' in code) == keras  # chapter 4's cross-validation
     assert "{glue:text}`chapter_runtime`" in "".join(cells[0]["source"])
 
 

@@ -1,6 +1,8 @@
-"""Chapter 3, backpropagation: the forward pass, the output and hidden deltas, the backward pass.
+"""Chapter 3, backpropagation: the forward pass, the output and hidden deltas, the backward pass;
+then the confusion matrix and precision and recall of the trained classifier.
 
-Stubs in ``exercises/ch03_backprop.py``; references in :mod:`dlbook.backprop`.
+Stubs in ``exercises/ch03_backprop.py``; references in :mod:`dlbook.backprop` and
+:mod:`dlbook.metrics`.
 Sigmoid units throughout; W(l) has shape (n_{l+1}, n_l + 1), bias column first.
 """
 
@@ -154,3 +156,51 @@ register(ArrayExercise(
     make_calls=_backward_calls, arg_names=("weights", "cache", "y"),
     reference=f"{__name__}:backward_reference", output_name="grads",
     finite_differences=_backward_check))
+
+
+# -- measuring the classifier ----------------------------------------------------
+
+def _predictions(rng, n: int, n_classes: int, right: float = 0.6):
+    """(y_true, y_pred): labels, and predictions that are right about a fraction ``right`` of the time."""
+    y_true = rng.integers(0, n_classes, n)
+    return y_true, np.where(rng.random(n) < right, y_true, rng.integers(0, n_classes, n))
+
+
+def _confusion_calls() -> list[Call]:
+    rng = np.random.default_rng(305)
+    return [Call((*_predictions(rng, 20, 2), 2), label="two classes, N = 20"),
+            Call((*_predictions(rng, 30, 3), 3), label="three classes, N = 30"),
+            Call((np.zeros(3, dtype=np.int64), np.array([0, 2, 0]), 3), hidden=True,
+                 label="class 1 neither present nor predicted"),
+            Call((*_predictions(rng, 100, 5), 5), hidden=True)]
+
+
+register(ArrayExercise(
+    id="ch03.confusion_matrix", function="confusion_matrix", title="the confusion matrix",
+    section=f"{PAGE}#measuring-a-classifier",
+    hint="C = np.zeros((n_classes, n_classes), dtype=int), then add 1 at C[y_true[n], y_pred[n]] "
+         "for every example n (np.add.at(C, (y_true, y_pred), 1) does them all): rows are the "
+         "true classes, columns the predicted ones",
+    make_calls=_confusion_calls, arg_names=("y_true", "y_pred", "n_classes"),
+    reference="dlbook.metrics:confusion_matrix", output_name="C"))
+
+
+def _precision_recall_calls() -> list[Call]:
+    confusion = resolve("dlbook.metrics:confusion_matrix")
+    rng = np.random.default_rng(306)
+    return [Call((np.array([[50, 10], [5, 35]]),), label="TN 50, FP 10, FN 5, TP 35"),
+            Call((confusion(*_predictions(rng, 40, 3), 3),), label="three classes, N = 40"),
+            Call((np.array([[3, 0, 1], [2, 0, 0], [0, 0, 4]]),), hidden=True,
+                 label="class 1 never predicted (precision 0)"),
+            Call((confusion(*_predictions(rng, 200, 4, right=0.8), 4),), hidden=True)]
+
+
+register(ArrayExercise(
+    id="ch03.precision_recall", function="precision_recall", title="precision and recall per class",
+    section=f"{PAGE}#measuring-a-classifier",
+    hint="the diagonal np.diag(C) over the column sums C.sum(axis=0) is the precision, over the "
+         "row sums C.sum(axis=1) the recall; where a sum is 0 the ratio is 0 (np.divide with "
+         "where= and out=np.zeros(K))",
+    make_calls=_precision_recall_calls, arg_names=("C",),
+    reference="dlbook.metrics:precision_recall",
+    parts=lambda value: unpack(value, ("precision", "recall"))))
