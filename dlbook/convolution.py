@@ -113,14 +113,20 @@ def same_padding(n: int, kernel: int, stride: int = 1) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
-def padding_amounts(height: int, width: int, kernel, stride=1, padding: str = "valid") -> tuple:
-    """((top, bottom), (left, right)): the zeros around an H x W image for ``padding``."""
+def padding_amounts(height: int, width: int, kernel, stride=1, padding: str | int = "valid") -> tuple:
+    """((top, bottom), (left, right)): the zeros around an H x W image for ``padding``.
+
+    ``padding`` is ``"valid"`` (none), ``"same"`` (Keras' rule) or an int p,
+    p zeros on every side as in the lecture notes (and PyTorch).
+    """
     kh, kw = _pair("kernel", kernel)
     sh, sw = _pair("stride", stride)
-    validation.choice("padding", padding, PADDINGS)
-    if padding == "valid":
-        return (0, 0), (0, 0)
-    return same_padding(height, kh, sh), same_padding(width, kw, sw)
+    if padding == "same":
+        return same_padding(height, kh, sh), same_padding(width, kw, sw)
+    if isinstance(padding, str) and padding != "valid":
+        raise ValueError(f"padding must be 'valid', 'same' or an int >= 0, got {padding!r}")
+    p = 0 if padding == "valid" else validation.integer("padding", padding, 0)
+    return (p, p), (p, p)
 
 
 def pad(x, pads, value: float = 0.0) -> np.ndarray:
@@ -198,7 +204,7 @@ def _scatter(patches: np.ndarray, x_shape, sh: int, sw: int) -> np.ndarray:
 # Convolution
 
 
-def conv2d_naive(x, w, b, stride=1, padding: str = "valid") -> np.ndarray:
+def conv2d_naive(x, w, b, stride=1, padding: str | int = "valid") -> np.ndarray:
     """The convolutional layer as nested loops: the definition, slowly.
 
     y[n, i, j, f] = sum_{p, q, c} x_pad[n, s i + p, s j + q, c] w[p, q, c, f] + b[f]
@@ -221,16 +227,16 @@ def conv2d_naive(x, w, b, stride=1, padding: str = "valid") -> np.ndarray:
     return y
 
 
-def conv2d_forward(x, w, b, stride=1, padding: str = "valid") -> tuple[np.ndarray, ConvCache]:
+def conv2d_forward(x, w, b, stride=1, padding: str | int = "valid") -> tuple[np.ndarray, ConvCache]:
     """The convolutional layer by im2col: one matrix product for the whole batch.
 
     y[n, i, j, f] = sum_{p, q, c} x_pad[n, s i + p, s j + q, c] w[p, q, c, f] + b[f],
     computed as Y = im2col(x_pad) W + b with W = w reshaped to (kh kw C, F).
 
     ``x`` (N, H, W, C); ``w`` (kh, kw, C, F) as Keras' ``Conv2D.kernel``;
-    ``b`` (F,); ``stride`` an int or (s_h, s_w); ``padding`` "valid" or
-    "same" (Keras' rule). Returns y (N, Ho, Wo, F), Ho = :func:`output_size`
-    (H, kh, s_h, padding), and the :class:`ConvCache`.
+    ``b`` (F,); ``stride`` an int or (s_h, s_w); ``padding`` "valid", "same"
+    (Keras' rule) or an int p of zeros on every side. Returns y (N, Ho, Wo, F),
+    Ho = :func:`output_size` (H, kh, s_h, padding), and the :class:`ConvCache`.
     """
     x, w, b = _check_conv_args(x, w, b)
     stride = _pair("stride", stride)
@@ -243,7 +249,7 @@ def conv2d_forward(x, w, b, stride=1, padding: str = "valid") -> tuple[np.ndarra
     return y, ConvCache(cols, x.shape, w, stride, pads)
 
 
-def conv2d(x, w, b, stride=1, padding: str = "valid") -> np.ndarray:
+def conv2d(x, w, b, stride=1, padding: str | int = "valid") -> np.ndarray:
     """The output of :func:`conv2d_forward` alone, (N, Ho, Wo, F)."""
     return conv2d_forward(x, w, b, stride, padding)[0]
 

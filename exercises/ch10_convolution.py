@@ -39,6 +39,21 @@ def conv2d(x, w, b, stride):
     raise NotImplementedError
 
 
+def conv2d_padded(x, w, b, stride, padding):
+    """ch10.conv2d_padded: a convolutional layer with p zeros of padding and stride s.
+
+    y[n, i, j, f] = sum_{p, q, c} x_pad[n, s i + p, s j + q, c] w[p, q, c, f] + b[f]
+
+    where x_pad is x with ``padding`` rows of zeros above and below each image
+    and as many columns left and right. x: (N, H, W, C); w: (kh, kw, C, F);
+    b: (F,); stride: a positive int; padding: an int >= 0. Returns y
+    (N, Ho, Wo, F), Ho = (H + 2 padding - kh) // stride + 1 (Wo likewise).
+    Example (the notes'): a 5x5 input, a 3x3 kernel, padding 1, stride 2 -> 3x3.
+    Book: chapter 10, "The notes' second example: padding 1 and stride 2".
+    """
+    raise NotImplementedError
+
+
 def maxpool_forward(x, pool_size, stride):
     """ch10.maxpool_forward: max pooling with "valid" padding.
 

@@ -27,6 +27,12 @@ def conv2d(x, w, b, stride):
     return y
 
 
+def conv2d_padded(x, w, b, stride, padding):
+    """Zeros around each image (not the batch or the channels), then the valid convolution."""
+    x_pad = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    return conv2d(x_pad, w, b, stride)
+
+
 def maxpool_forward(x, pool_size, stride):
     """The maximum of each window, over its rows and columns, for every image and channel."""
     n, h, w, c = x.shape

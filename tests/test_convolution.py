@@ -333,8 +333,10 @@ def test_conv_rejects_bad_arguments_with_messages_that_name_them():
         cv.conv2d_forward(x[..., :2], w, b)
     with pytest.raises(ValueError, match=r"b must have shape \(F,\) = \(4,\).*got \(3,\)"):
         cv.conv2d_forward(x, w, b[:3])
-    with pytest.raises(ValueError, match="padding must be one of"):
+    with pytest.raises(ValueError, match="padding must be 'valid', 'same' or an int >= 0, got 'full'"):
         cv.conv2d_forward(x, w, b, padding="full")
+    with pytest.raises(ValueError, match="padding must be an int >= 0, got -1"):
+        cv.conv2d_forward(x, w, b, padding=-1)
     with pytest.raises(TypeError, match="stride must be an int, got float"):
         cv.conv2d_forward(x, w, b, stride=1.5)
     with pytest.raises(ValueError, match="stride must be an int >= 1, got 0"):
@@ -392,3 +394,36 @@ def test_the_numpy_module_does_not_import_keras():
             "print(sorted({'keras', 'tensorflow', 'jax', 'torch'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# The lecture notes' second example: padding 1, stride 2 (chapter 10 works it) ----------------
+
+NOTES_INPUT = np.array([[2, 2, 3, 3, 3], [0, 1, 3, 0, 3], [2, 3, 0, 1, 3], [3, 3, 2, 1, 2],
+                        [3, 3, 0, 2, 3]], dtype=float)
+NOTES_KERNEL = np.array([[2, 0, 1], [1, 0, 0], [0, 1, 1]], dtype=float)
+
+
+def test_the_notes_second_example_by_hand_loops_im2col_and_keras():
+    x, w, b = NOTES_INPUT[None, :, :, None], NOTES_KERNEL[:, :, None, None], np.zeros(1)
+    padded = np.pad(NOTES_INPUT, 1)
+    by_hand = [[np.sum(padded[2 * i:2 * i + 3, 2 * j:2 * j + 3] * NOTES_KERNEL) for j in range(3)]
+               for i in range(3)]
+    assert by_hand == [[1, 5, 6], [7, 8, 3], [3, 10, 4]]  # not the notes' printed [[1, 6, 5], ...]
+    np.testing.assert_array_equal(cv.conv2d_naive(x, w, b, stride=2, padding=1)[0, :, :, 0], by_hand)
+    np.testing.assert_array_equal(cv.conv2d(x, w, b, stride=2, padding=1)[0, :, :, 0], by_hand)
+    # Keras has no integer padding; here "same" adds the same one zero on every side
+    assert cv.padding_amounts(5, 5, 3, 2, "same") == ((1, 1), (1, 1))
+    np.testing.assert_allclose(cnn.keras_conv2d(x, w, b, stride=2, padding="same")[0, :, :, 0], by_hand)
+
+
+@pytest.mark.parametrize("p", [0, 1, 2])
+def test_integer_padding_is_p_zeros_on_every_side_and_its_gradient_checks(p):
+    x, w, b = conv_problem()
+    y, cache = cv.conv2d_forward(x, w, b, stride=2, padding=p)
+    expected = cv.conv2d_forward(np.pad(x, ((0, 0), (p, p), (p, p), (0, 0))), w, b, stride=2)[0]
+    np.testing.assert_allclose(y, expected)
+    assert y.shape[1] == cv.output_size(x.shape[1], w.shape[0], 2, p)
+    dout = np.random.default_rng(1).normal(size=y.shape)
+    dx = cv.conv2d_backward(dout, cache)[0]
+    numeric = numerical_gradient(lambda v: float(np.sum(cv.conv2d(v, w, b, 2, p) * dout)), x.copy())
+    assert relative_error(dx, numeric) < 1e-7

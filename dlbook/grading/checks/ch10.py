@@ -1,4 +1,5 @@
-"""Chapter 10, convolutional networks: output size, convolution, max pooling forward and backward.
+"""Chapter 10, convolutional networks: output size, convolution (valid, then padded and
+strided), max pooling forward and backward.
 
 Stubs in ``exercises/ch10_convolution.py``; references in :mod:`dlbook.convolution`.
 Images are float64 (N, H, W, C), channels last; a kernel is (kh, kw, C, F) as in Keras.
@@ -72,6 +73,38 @@ register(ArrayExercise(
          "x[:, i*stride:i*stride+kh, j*stride:j*stride+kw, :] (N, kh, kw, C) and contract it with "
          "w over (kh, kw, C): np.tensordot(field, w, axes=3) gives (N, F); add b. No kernel flip",
     make_calls=_conv_calls, arg_names=("x", "w", "b", "stride"),
+    reference=f"{MODULE}:conv2d", output_name="y"))
+
+
+NOTES_INPUT = np.array([[2, 2, 3, 3, 3], [0, 1, 3, 0, 3], [2, 3, 0, 1, 3], [3, 3, 2, 1, 2],
+                        [3, 3, 0, 2, 3]], dtype=np.float64)
+NOTES_KERNEL = np.array([[2, 0, 1], [1, 0, 0], [0, 1, 1]], dtype=np.float64)
+
+
+def _padded_conv_calls() -> list[Call]:
+    rng = np.random.default_rng(1007)
+
+    def case(n, h, w, c, k, f, stride, padding):
+        return (rng.normal(size=(n, h, w, c)), rng.normal(size=(k, k, c, f)), rng.normal(size=f),
+                stride, padding)
+
+    notes = (NOTES_INPUT[None, :, :, None], NOTES_KERNEL[:, :, None, None], np.zeros(1), 2, 1)
+    return [Call(notes, label="the notes' second example: padding 1, stride 2"),
+            Call(case(2, 6, 6, 3, 3, 4, 1, 1), label="x (2, 6, 6, 3), kernel 3, stride 1, padding 1"),
+            Call(case(1, 7, 8, 2, 3, 2, 2, 2), hidden=True, label="stride 2, padding 2"),
+            Call(case(2, 5, 5, 1, 5, 2, 3, 2), hidden=True, label="kernel 5, stride 3, padding 2"),
+            Call(case(1, 4, 6, 2, 2, 3, 2, 0), hidden=True, label="padding 0 (valid)"),
+            Call(case(1, 2, 2, 1, 3, 1, 1, 1), hidden=True, label="a kernel larger than the unpadded image")]
+
+
+register(ArrayExercise(
+    id="ch10.conv2d_padded", function="conv2d_padded",
+    title="a convolutional layer with padding and stride",
+    section=f"{PAGE}#the-notes-second-example-padding-1-and-stride-2",
+    hint="pad first: np.pad(x, ((0, 0), (p, p), (p, p), (0, 0))) adds p zeros around each image "
+         "(not around the batch or the channels), then the valid convolution with stride s on the "
+         "padded input; Ho = (H + 2 p - kh) // s + 1",
+    make_calls=_padded_conv_calls, arg_names=("x", "w", "b", "stride", "padding"),
     reference=f"{MODULE}:conv2d", output_name="y"))
 
 
