@@ -202,20 +202,8 @@ def plateau_lr(metric, eta0: float, factor: float = 0.5, patience: int = 5,
     epoch e, so entry 0 is ``eta0`` and ``metric[e]`` can only change entries
     after e. The rule is Keras' own (mode "min"), step for step.
     """
-    values = np.array(metric, dtype=np.float64)
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"metric must be a non-empty 1-D array of shape (E,), got {values.shape}")
-    if not np.all(np.isfinite(values)):
-        raise ValueError("metric must be finite; found NaN or inf")
-    eta = validation.positive("eta0", eta0)
-    factor = validation.fraction("factor", factor)
-    patience = validation.integer("patience", patience, 0)
-    min_delta = abs(validation.number("min_delta", min_delta))
-    cooldown = validation.integer("cooldown", cooldown, 0)
-    min_lr = validation.number("min_lr", min_lr)
-    if min_lr < 0:
-        raise ValueError(f"min_lr must be >= 0, got {min_lr!r}")
-
+    values, eta, factor, patience, min_delta, cooldown, min_lr = _check_plateau(
+        metric, eta0, factor, patience, min_delta, cooldown, min_lr)
     rates, best, wait, cooling = [], None, 0, 0
     for value in values:
         rates.append(eta)
@@ -228,6 +216,24 @@ def plateau_lr(metric, eta0: float, factor: float = 0.5, patience: int = 5,
             if wait >= patience and eta > min_lr:
                 eta, cooling, wait = max(eta * factor, min_lr), cooldown, 0
     return np.array(rates)
+
+
+def _check_plateau(metric, eta0, factor, patience, min_delta, cooldown, min_lr):
+    """:func:`plateau_lr`'s arguments, checked, in its order: ``(metric (E,), eta0, ..., min_lr)``."""
+    values = np.array(metric, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"metric must be a non-empty 1-D array of shape (E,), got {values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("metric must be finite; found NaN or inf")
+    eta0 = validation.positive("eta0", eta0)
+    factor = validation.fraction("factor", factor)
+    patience = validation.integer("patience", patience, 0)
+    min_delta = abs(validation.number("min_delta", min_delta))
+    cooldown = validation.integer("cooldown", cooldown, 0)
+    min_lr = validation.number("min_lr", min_lr)
+    if min_lr < 0:
+        raise ValueError(f"min_lr must be >= 0, got {min_lr!r}")
+    return values, eta0, factor, patience, min_delta, cooldown, min_lr
 
 
 def smooth_losses(losses, beta: float = 0.9) -> np.ndarray:
