@@ -77,7 +77,7 @@ _BUDGETS = {
     "ch11": {  # units per stage: 1 -> 8 weight layers, 5 -> 32, 9 -> 56 (He et al.'s CIFAR nets)
         "quick": {"dataset": "digits", "filters": (8, 16, 32), "shallow_units": 1, "deep_units": 5,
                   "epochs": 8, "batch_size": 32, "learning_rate": 1e-3, "gradient_batch": 256},
-        "full": {"dataset": "mnist_subset", "filters": (16, 32, 64), "shallow_units": 3,
+        "full": {"dataset": "fashion_mnist", "filters": (16, 32, 64), "shallow_units": 3,
                  "deep_units": 9, "epochs": 30, "batch_size": 32, "learning_rate": 1e-3,
                  "gradient_batch": 256},
     },

