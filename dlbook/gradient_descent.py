@@ -4,7 +4,8 @@ Two kinds of function live here. The optimizers move parameters downhill:
 
 - :func:`gradient_descent` on a function, :math:`x_{i+1} = x_i - \\eta \\nabla f(x_i)`;
 - :func:`minibatch_gradient_descent` on a model's loss over a dataset, which is
-  batch (:math:`B = N`), stochastic (:math:`B = 1`) or mini-batch gradient descent;
+  batch (:math:`B = N`), stochastic (:math:`B = 1`) or mini-batch gradient descent,
+  one :func:`minibatch_step` per mini-batch;
 - :func:`newton_method`, the second-order method it is compared with.
 
 The objectives give them something to descend, each as a loss and its gradient:
@@ -351,6 +352,30 @@ def minibatch_indices(n_samples: int, batch_size: int, rng: np.random.Generator)
     return [order[start:start + batch_size] for start in range(0, n_samples, batch_size)]
 
 
+def minibatch_step(loss_and_gradient: LossAndGradient, w, X_batch, y_batch,
+                   learning_rate: float) -> tuple[float, np.ndarray]:
+    """One step of gradient descent on a mini-batch :math:`\\mathcal B` of B examples.
+
+    .. math:: w \\leftarrow w - \\eta \\, \\mathbf g_B, \\qquad
+              \\mathbf g_B = \\frac1B \\sum_{n \\in \\mathcal B} \\nabla \\ell_n(w)
+
+    ``loss_and_gradient(w, X_batch, y_batch)`` returns the mean loss over the
+    batch and its gradient :math:`\\mathbf g_B` ``(P,)``. ``w`` ``(P,)``,
+    ``X_batch`` ``(B, D)``, ``y_batch`` ``(B,)``. Returns the batch loss at
+    ``w`` (before the step) and the new weights; ``w`` itself is not modified.
+    """
+    _check_callable("loss_and_gradient", loss_and_gradient)
+    X_batch, y_batch = _check_dataset(X_batch, y_batch)
+    w = _as_vector("w", w)
+    eta = validation.positive("learning_rate", learning_rate)
+    loss, gradient = loss_and_gradient(w, X_batch, y_batch)
+    gradient = np.asarray(gradient, dtype=np.float64)
+    if gradient.shape != w.shape:
+        raise ValueError(f"loss_and_gradient must return a gradient of shape {w.shape}, "
+                         f"got {gradient.shape}")
+    return loss, w - eta * gradient
+
+
 def minibatch_gradient_descent(
     loss_and_gradient: LossAndGradient,
     w0,
@@ -365,14 +390,15 @@ def minibatch_gradient_descent(
 
     .. math:: w \\leftarrow w - \\eta \\, \\frac1B \\sum_{n \\in \\mathcal B} \\nabla \\ell_n(w)
 
-    Every epoch shuffles the ``N`` examples with ``rng`` and takes one step
-    per mini-batch :math:`\\mathcal B` of ``batch_size`` = B examples
-    (:func:`minibatch_indices`). ``loss_and_gradient(w, X_batch, y_batch)``
-    returns the mean loss over the batch and its gradient, so the step uses
-    the mean gradient of the B points. ``B = N`` is batch gradient descent,
-    ``B = 1`` stochastic gradient descent. ``w0`` ``(P,)``, ``X`` ``(N, D)``,
-    ``y`` ``(N,)``. Raises FloatingPointError if the loss or the weights
-    become non-finite (a learning rate that is too large).
+    Every epoch shuffles the ``N`` examples with ``rng`` and takes one step,
+    :func:`minibatch_step`, per mini-batch :math:`\\mathcal B` of
+    ``batch_size`` = B examples (:func:`minibatch_indices`).
+    ``loss_and_gradient(w, X_batch, y_batch)`` returns the mean loss over the
+    batch and its gradient, so the step uses the mean gradient of the B
+    points. ``B = N`` is batch gradient descent, ``B = 1`` stochastic gradient
+    descent. ``w0`` ``(P,)``, ``X`` ``(N, D)``, ``y`` ``(N,)``. Raises
+    FloatingPointError if the loss or the weights become non-finite (a
+    learning rate that is too large).
     """
     _check_callable("loss_and_gradient", loss_and_gradient)
     X, y = _check_dataset(X, y)
@@ -382,27 +408,19 @@ def minibatch_gradient_descent(
     epochs = validation.integer("epochs", epochs, 0)
     validation.generator("rng", rng)
 
-    def full_loss(w):
-        return loss_and_gradient(w, X, y)[0]
-
-    params, epoch_loss, batch_loss = [w], [full_loss(w)], []
+    params, epoch_loss, batch_loss = [w], [loss_and_gradient(w, X, y)[0]], []
     # Overflow means divergence, which is raised as an error below rather than warned about.
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(epochs):
             for batch in minibatch_indices(X.shape[0], batch_size, rng):
-                loss, gradient = loss_and_gradient(w, X[batch], y[batch])
-                gradient = np.asarray(gradient, dtype=np.float64)
-                if gradient.shape != w.shape:
-                    raise ValueError(f"loss_and_gradient must return a gradient of shape "
-                                     f"{w.shape}, got {gradient.shape}")
-                w = w - eta * gradient
+                loss, w = minibatch_step(loss_and_gradient, w, X[batch], y[batch], eta)
                 if not (np.isfinite(loss) and np.all(np.isfinite(w))):
                     raise FloatingPointError(
                         f"minibatch gradient descent diverged in epoch {epoch + 1}: the loss or "
                         f"the weights became non-finite; lower learning_rate (got {eta})")
                 batch_loss.append(loss)
                 params.append(w)
-            epoch_loss.append(full_loss(w))
+            epoch_loss.append(loss_and_gradient(w, X, y)[0])
     steps_per_epoch = -(-X.shape[0] // batch_size)
     return History(np.array(params), np.array(epoch_loss), np.array(batch_loss), steps_per_epoch)
 

@@ -21,9 +21,9 @@ keeps about sigma(1) = 73 % of its memory per step, not half.
 
 The NumPy layer, float64, never imports Keras: :func:`lstm_gates`,
 :func:`lstm_step`, :func:`lstm_forward` (with an :class:`LSTMCache` holding
-every state and gate), :func:`lstm_backward` (through time) and
-:func:`gradient_check`, :func:`init_lstm_weights`; the memory task
-:func:`marked_value_task` and :func:`accuracy_by_delay`.
+every state and gate), :func:`lstm_step_backward` and :func:`lstm_backward`
+(through time) and :func:`gradient_check`, :func:`init_lstm_weights`; the
+memory task :func:`marked_value_task` and :func:`accuracy_by_delay`.
 
 The Keras layer imports Keras when called: :func:`keras_lstm` (Keras' own LSTM
 on given weights, in float64), :func:`build_memory_classifier` (SimpleRNN or
@@ -182,39 +182,58 @@ def split_gates(gates) -> LSTMGates:
 # Backward through time
 
 
+def lstm_step_backward(dh_t, dc_carry, x_t, h_prev, c_prev, c_t, gates_t, W_x, W_h) -> tuple[np.ndarray, ...]:
+    """One step back through the cell, from the gradients of its two new states.
+
+    ``dh_t`` is the total dL/dh_t (from the loss and from step t + 1) and
+    ``dc_carry`` the part of dL/dc_t that comes back along the cell from step
+    t + 1 (c_{t+1} = f c_t + ...); the path through h_t = o tanh(c_t) is added
+    here, giving the total dc:
+
+        dc = dc_carry + dh_t o (1 - tanh^2 c_t),   dc_{t-1} = dc f    (no weights, no squashing)
+        do = dh_t tanh(c_t),   di = dc g,   df = dc c_{t-1},   dg = dc i
+        dz = [di i (1 - i), df f (1 - f), dg (1 - g^2), do o (1 - o)]    (N, 4H), Keras' order
+        dx_t = dz W_x^T,  dh_{t-1} = dz W_h^T,  dW_x = x_t^T dz,  dW_h = h_{t-1}^T dz,  db = sum_n dz
+
+    ``dh_t``, ``dc_carry``, ``h_prev``, ``c_prev``, ``c_t`` (N, H); ``x_t`` (N, D);
+    ``gates_t`` the step's i, f, g, o side by side (N, 4H), as
+    :class:`LSTMCache` keeps them; weights as in :func:`lstm_gates`. Returns
+    (dx_t (N, D), dh_prev (N, H), dc_prev (N, H), dW_x (D, 4H), dW_h (H, 4H), db (4H,)).
+    """
+    dh_t, dc_carry, x_t, h_prev, c_prev, c_t, gates_t, W_x, W_h = _check_step_backward(
+        dh_t, dc_carry, x_t, h_prev, c_prev, c_t, gates_t, W_x, W_h)
+    i, f, g, o = np.split(gates_t, 4, axis=1)
+    tanh_c = np.tanh(c_t)
+    dc = dc_carry + dh_t * o * (1 - tanh_c**2)
+    do, di, df, dg = dh_t * tanh_c, dc * g, dc * c_prev, dc * i
+    dz = np.hstack([di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2), do * o * (1 - o)])
+    return dz @ W_x.T, dz @ W_h.T, dc * f, x_t.T @ dz, h_prev.T @ dz, dz.sum(axis=0)
+
+
 def lstm_backward(dh, cache) -> LSTMGradients:
-    """Backpropagation through time for the LSTM layer.
+    """Backpropagation through time for the LSTM layer: :func:`lstm_step_backward` for t = T .. 1.
 
     ``dh`` is dL/dh_t for every output (N, T, H), or for the last one (N, H).
-    Per step, going back, with dh and dc the total gradients of h_t and c_t:
-    do = dh tanh(c_t), dc += dh o (1 - tanh^2 c_t), di = dc g, df = dc c_{t-1},
-    dg = dc i, dc_{t-1} = dc f (the additive path that lets gradients travel
-    far when f is near 1); each gate's pre-activation gradient is its gradient
-    times sigma' = s (1 - s) (or 1 - g^2), and dz (N, 4H) gives
-    dx_t = dz W_x^T, dh_{t-1} = dz W_h^T, dW_x += x_t^T dz, dW_h += h_{t-1}^T dz,
-    db += sum_n dz. Returns :class:`LSTMGradients`.
+    Going back from t = T, the total gradient of h_t is its own part of ``dh``
+    plus what flows back from step t + 1 through the gates, the gradient of
+    c_t is what flows back along the cell, and each step's weight gradients
+    are added up (the weights are shared by all steps). ``cache`` is what
+    :func:`lstm_forward` returned. Returns :class:`LSTMGradients`
+    (dx (N, T, D), dh0 (N, H), dc0 (N, H), dW_x (D, 4H), dW_h (H, 4H), db (4H,)).
     """
     x, h, c, gates, W_x, W_h = _check_cache(cache)
     n, steps, _ = x.shape
     hidden = W_h.shape[0]
     dh = _check_upstream(dh, n, steps, hidden)
     dx = np.zeros_like(x)
-    dW_x, dW_h, db = np.zeros_like(W_x), np.zeros_like(W_h), np.zeros(4 * hidden)
-    dh_carry, dc = np.zeros((n, hidden)), np.zeros((n, hidden))
+    grads = [np.zeros_like(W_x), np.zeros_like(W_h), np.zeros(4 * hidden)]
+    dh_carry, dc_carry = np.zeros((n, hidden)), np.zeros((n, hidden))  # dL/dh_t, dL/dc_t via step t + 1
     for t in reversed(range(steps)):
-        i, f, g, o = np.split(gates[:, t], 4, axis=1)
-        tanh_c = np.tanh(c[:, t + 1])
-        dh_t = dh[:, t] + dh_carry
-        dc = dc + dh_t * o * (1 - tanh_c**2)
-        dz = np.hstack([dc * g * i * (1 - i), dc * c[:, t] * f * (1 - f), dc * i * (1 - g**2),
-                        dh_t * tanh_c * o * (1 - o)])
-        dc = dc * f
-        dx[:, t] = dz @ W_x.T
-        dh_carry = dz @ W_h.T
-        dW_x += x[:, t].T @ dz
-        dW_h += h[:, t].T @ dz
-        db += dz.sum(axis=0)
-    return LSTMGradients(dx, dh_carry, dc, dW_x, dW_h, db)
+        dx[:, t], dh_carry, dc_carry, *step_grads = lstm_step_backward(
+            dh[:, t] + dh_carry, dc_carry, x[:, t], h[:, t], c[:, t], c[:, t + 1], gates[:, t], W_x, W_h)
+        for total, grad in zip(grads, step_grads, strict=True):
+            total += grad
+    return LSTMGradients(dx, dh_carry, dc_carry, *grads)
 
 
 def gradient_check(n: int = 3, steps: int = 4, d: int = 2, h: int = 3, last_only: bool = False,
@@ -392,3 +411,22 @@ def _check_cache(cache) -> tuple[np.ndarray, ...]:
         raise ValueError(f"cache shapes do not fit together: x {x.shape}, h {h.shape}, c {c.shape}, "
                          f"gates {gates.shape}, W_x {W_x.shape}, W_h {W_h.shape}")
     return x, h, c, gates, W_x, W_h
+
+
+def _check_step_backward(dh_t, dc_carry, x_t, h_prev, c_prev, c_t, gates_t, W_x,
+                         W_h) -> tuple[np.ndarray, ...]:
+    dh_t, x_t = validation.float_array("dh_t", dh_t, "(N, H)"), validation.float_array("x_t", x_t, "(N, D)")
+    n, hidden = dh_t.shape
+    if x_t.shape[0] != n:
+        raise ValueError(f"x_t must have {n} rows like dh_t, got shape {x_t.shape}")
+    dc_carry, h_prev, c_prev, c_t = (_check_state(name, value, n, hidden) for name, value in
+                                     (("dc_carry", dc_carry), ("h_prev", h_prev), ("c_prev", c_prev),
+                                      ("c_t", c_t)))
+    gates_t = validation.float_array("gates_t", gates_t, "(N, 4H)")
+    if gates_t.shape != (n, 4 * hidden):
+        raise ValueError(f"gates_t must have shape (N, 4H) = ({n}, {4 * hidden}), got {gates_t.shape}")
+    W_h = validation.float_array("W_h", W_h, "(H, 4H)")
+    if W_h.shape != (hidden, 4 * hidden):
+        raise ValueError(f"W_h must have shape (H, 4H) = ({hidden}, {4 * hidden}), got {W_h.shape}")
+    W_x, W_h, _ = _check_weights(W_x, W_h, np.zeros(4 * hidden), x_t.shape[1])
+    return dh_t, dc_carry, x_t, h_prev, c_prev, c_t, gates_t, W_x, W_h

@@ -51,19 +51,7 @@ def perceptron_fit(X, y, learning_rate: float = 1.0, epochs: int = 20,
     gamma is the margin of the best separating unit vector; on other data it
     never stops making mistakes.
     """
-    X = _check_inputs(X)
-    y = np.asarray(y)
-    if y.shape != (X.shape[0],) or not np.isin(y, (0, 1)).all():
-        raise ValueError(f"y must hold 0/1 labels of shape ({X.shape[0]},), "
-                         f"got values {np.unique(y)[:5]} of shape {y.shape}")
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, Real):
-        raise TypeError(f"learning_rate must be a real number, got {type(learning_rate).__name__}")
-    if not (np.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate}")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    X, y = _check_fit_arguments(X, y, learning_rate, epochs, seed)
     rng = np.random.default_rng(seed)
     w = np.zeros(X.shape[1] + 1)
     errors = []
@@ -79,7 +67,26 @@ def perceptron_fit(X, y, learning_rate: float = 1.0, epochs: int = 20,
 
 
 def _predict(w: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """y_hat_n = step(w_0 + sum_j X_nj w_j) as 0/1 ints ``(N,)``, for inputs already checked."""
     return step(w[0] + X @ w[1:]).astype(np.int64)
+
+
+def _check_fit_arguments(X, y, learning_rate, epochs, seed) -> tuple[np.ndarray, np.ndarray]:
+    """The arguments of :func:`perceptron_fit`, checked: ``X`` as float64 ``(N, D)``, ``y`` ``(N,)``."""
+    X = _check_inputs(X)
+    y = np.asarray(y)
+    if y.shape != (X.shape[0],) or not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y must hold 0/1 labels of shape ({X.shape[0]},), "
+                         f"got values {np.unique(y)[:5]} of shape {y.shape}")
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, Real):
+        raise TypeError(f"learning_rate must be a real number, got {type(learning_rate).__name__}")
+    if not (np.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate}")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    return X, y
 
 
 def _check_inputs(X) -> np.ndarray:

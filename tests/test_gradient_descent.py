@@ -258,6 +258,52 @@ def test_minibatch_indices_partition_each_epoch():
     np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(10))
 
 
+def test_minibatch_step_moves_against_the_mean_of_the_per_example_gradients():
+    rng = np.random.default_rng(16)
+    X, y = classification_data(rng, n=8)
+    w, eta = rng.normal(size=3), 0.3
+    before = w.copy()
+    loss, stepped = gd.minibatch_step(gd.logistic_regression_loss_and_gradient, w, X, y, eta)
+    per_example = [gd.logistic_regression_loss_and_gradient(w, X[n:n + 1], y[n:n + 1])
+                   for n in range(len(y))]
+    g_B = np.mean([g for _, g in per_example], axis=0)
+    np.testing.assert_allclose(stepped, w - eta * g_B, rtol=1e-12, atol=1e-15)
+    assert loss == pytest.approx(np.mean([loss_n for loss_n, _ in per_example]), rel=1e-12)
+    np.testing.assert_array_equal(w, before)  # the weights passed in are not modified
+
+
+def test_minibatch_step_matches_a_keras_sgd_step():
+    import keras
+
+    rng = np.random.default_rng(17)
+    X, y = classification_data(rng, n=16, d=4)
+    w, eta = rng.normal(size=4), 0.7
+    _, stepped = gd.minibatch_step(gd.logistic_regression_loss_and_gradient, w, X, y, eta)
+    _, g_B = gd.logistic_regression_loss_and_gradient(w, X, y)
+    variable = keras.Variable(w.astype("float32"))
+    gradient = keras.ops.convert_to_tensor(g_B.astype("float32"))
+    keras.optimizers.SGD(learning_rate=eta).apply_gradients([(gradient, variable)])
+    # read through an op: converting a TensorFlow variable itself warns under NumPy 2
+    keras_step = keras.ops.convert_to_numpy(keras.ops.multiply(variable, 1.0))
+    np.testing.assert_allclose(stepped, keras_step, rtol=KERAS_TOL, atol=KERAS_TOL)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"loss_and_gradient": None}, TypeError, "loss_and_gradient must be callable"),
+    ({"w": np.zeros(3)}, ValueError, r"return a gradient of shape \(3,\), got \(2,\)"),
+    ({"w": [np.nan, 0.0]}, ValueError, "w must be finite"),
+    ({"y_batch": np.zeros(3)}, ValueError, r"y must have shape \(4,\)"),
+    ({"learning_rate": 0.0}, ValueError, "learning_rate must be a positive finite"),
+])
+def test_minibatch_step_rejects_bad_inputs(kwargs, error, match):
+    X = np.c_[np.ones(4), np.arange(4.0)]
+    arguments = {"loss_and_gradient": lambda w, X, y: least_squares(w[:2], X, y),
+                 "w": np.zeros(2), "X_batch": X, "y_batch": X[:, 1], "learning_rate": 0.1,
+                 **kwargs}
+    with pytest.raises(error, match=match):
+        gd.minibatch_step(**arguments)
+
+
 def test_full_batch_equals_gradient_descent_step_for_step():
     rng = np.random.default_rng(11)
     X, y = classification_data(rng, n=50)

@@ -120,6 +120,43 @@ def test_lstm_backward_matches_finite_differences(n, steps, d, h, last_only):
         assert relative_error(getattr(grads, name), numeric) < GRAD_TOL, name
 
 
+@pytest.mark.parametrize("n, d, h", [(3, 2, 3), (1, 1, 1)])
+def test_lstm_step_backward_matches_finite_differences_from_both_states(n, d, h):
+    """L = sum(dh * h_t) + sum(dc * c_t): dc reaches c_t directly, dh through h_t = o tanh(c_t) too."""
+    x, h0, c0, W_x, W_h, b = problem(n, 1, d, h, seed=20 + h)
+    params = [x[:, 0], h0, c0, W_x, W_h, b]
+    rng = np.random.default_rng(21)
+    dh, dc = rng.normal(size=(n, h)), rng.normal(size=(n, h))
+
+    def loss(i, value):
+        args = params.copy()
+        args[i] = value
+        h_t, c_t = ls.lstm_step(*args)
+        return float(np.sum(dh * h_t) + np.sum(dc * c_t))
+
+    _, cache = ls.lstm_forward(x, h0, c0, W_x, W_h, b)
+    grads = ls.lstm_step_backward(dh, dc, x[:, 0], h0, c0, cache.c[:, 1], cache.gates[:, 0], W_x, W_h)
+    for i, (grad, name) in enumerate(zip(grads, ls.LSTMGradients._fields, strict=True)):
+        numeric = numerical_gradient(lambda v, i=i: loss(i, v), params[i].copy())
+        assert relative_error(grad, numeric) < GRAD_TOL, name
+
+
+def test_lstm_backward_is_lstm_step_backward_from_the_last_step_down():
+    x, h0, c0, W_x, W_h, b = problem(n=2, steps=2, d=2, h=3, seed=22)
+    dh = np.random.default_rng(22).normal(size=(2, 2, 3))
+    _, cache = ls.lstm_forward(x, h0, c0, W_x, W_h, b)
+    last = ls.lstm_step_backward(dh[:, 1], np.zeros((2, 3)), x[:, 1], cache.h[:, 1], cache.c[:, 1],
+                                 cache.c[:, 2], cache.gates[:, 1], W_x, W_h)
+    first = ls.lstm_step_backward(dh[:, 0] + last[1], last[2], x[:, 0], h0, c0, cache.c[:, 1],
+                                  cache.gates[:, 0], W_x, W_h)
+    full = ls.lstm_backward(dh, cache)
+    np.testing.assert_array_equal(full.dx, np.stack([first[0], last[0]], axis=1))
+    for ours, step in zip(full[1:3], first[1:3], strict=True):
+        np.testing.assert_array_equal(ours, step)
+    for ours, a, b_ in zip(full[3:], last[3:], first[3:], strict=True):
+        np.testing.assert_allclose(ours, a + b_, rtol=0, atol=1e-15)
+
+
 def test_gradient_check_reports_small_errors_for_every_gradient():
     errors = ls.gradient_check(n=2, steps=3, d=2, h=2, last_only=True, seed=8)
     assert set(errors) == set(ls.LSTMGradients._fields) and max(errors.values()) < GRAD_TOL
@@ -249,6 +286,14 @@ def _cache():
     return ls.lstm_forward(*problem(n=2, steps=3, d=2, h=2))[1]
 
 
+def _step_backward(**changed):
+    """lstm_step_backward on well-shaped ones (N = 2, D = 1, H = 2), with some arguments replaced."""
+    args = dict(dh_t=np.ones((2, 2)), dc_carry=np.ones((2, 2)), x_t=np.ones((2, 1)), h_prev=np.ones((2, 2)),
+                c_prev=np.ones((2, 2)), c_t=np.ones((2, 2)), gates_t=np.ones((2, 8)), W_x=np.ones((1, 8)),
+                W_h=np.ones((2, 8)))
+    return ls.lstm_step_backward(**{**args, **changed})
+
+
 @pytest.mark.parametrize("call, error, match", [
     (lambda: ls.lstm_gates(np.ones((2, 3)), np.ones((2, 2)), np.ones((3, 8)), np.ones((2, 4)), np.zeros(8)),
      ValueError, r"W_h must have shape \(H, 4H\)"),
@@ -268,6 +313,12 @@ def _cache():
     (lambda: ls.lstm_backward(np.ones((2, 3, 3)), _cache()), ValueError, r"dh must have shape \(N, T, H\)"),
     (lambda: ls.lstm_backward(np.ones((2, 2)), _cache()._replace(c=np.ones((2, 3, 2)))), ValueError,
      "cache shapes do not fit together"),
+    (lambda: _step_backward(x_t=np.ones((3, 1))), ValueError, "x_t must have 2 rows like dh_t"),
+    (lambda: _step_backward(dc_carry=np.ones((2, 3))), ValueError,
+     r"dc_carry must have shape \(N, H\) = \(2, 2\)"),
+    (lambda: _step_backward(gates_t=np.ones((2, 6))), ValueError,
+     r"gates_t must have shape \(N, 4H\) = \(2, 8\)"),
+    (lambda: _step_backward(W_h=np.ones((3, 12))), ValueError, r"W_h must have shape \(H, 4H\) = \(2, 8\)"),
     (lambda: ls.split_gates(np.ones((2, 6))), ValueError, "gates must have a last axis of 4H"),
     (lambda: ls.init_lstm_weights(2, 3, unit_forget_bias=1), TypeError, "unit_forget_bias must be a bool"),
     (lambda: ls.gradient_check(h=0), ValueError, "h must be an int >= 1"),
