@@ -17,7 +17,9 @@ in ``_config.yml``: ``git`` (the repository at the tag ``v<version>``) or
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,14 +99,51 @@ def with_install_cell(text: str, cell: str) -> str:
     return text[:first.start()] + block + "\n" + text[first.start():]
 
 
-def notebook_text(text: str) -> str:
+LITERALINCLUDE = re.compile(r"```\{literalinclude\} \.\./dlbook/(\w+)\.py\n((?::[^\n]*\n)*)```\n")
+
+
+def included_source(root: Path, module: str, pyobject: str) -> str:
+    """The source of ``pyobject`` (``function``, ``Class`` or ``Class.method``) in dlbook/<module>.py."""
+    path = root / "dlbook" / f"{module}.py"
+    if not path.is_file():
+        raise ValueError(f"{path} does not exist (a literalinclude names it)")
+    lines = path.read_text().splitlines()
+    body = ast.parse(path.read_text()).body
+    node = None
+    for name in pyobject.split("."):
+        node = next((item for item in body if getattr(item, "name", None) == name), None)
+        if node is None:
+            raise ValueError(f"dlbook/{module}.py has no {pyobject} (a literalinclude names it)")
+        body = getattr(node, "body", [])
+    first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    return textwrap.dedent("\n".join(lines[first - 1:node.end_lineno]))
+
+
+def with_included_sources(text: str, root: Path) -> str:
+    """``text`` with each ``literalinclude`` of a dlbook object replaced by its code.
+
+    The book shows the package source with Sphinx's ``literalinclude``, which a
+    notebook cannot run; the twin gets the same code as a Python block, taken
+    from the source when the twin is written (so a stale twin fails its test).
+    """
+    def code(match: re.Match) -> str:
+        options = dict(re.findall(r"^:(\w+):\s*(.*)$", match.group(2), flags=re.M))
+        if "pyobject" not in options:
+            return match.group(0)
+        return f"```python\n{included_source(root, match.group(1), options['pyobject'])}\n```\n"
+
+    return LITERALINCLUDE.sub(code, text)
+
+
+def notebook_text(text: str, root: Path | None = None) -> str:
     """The ``.ipynb`` twin of a MyST chapter, as jupytext writes it (no outputs).
 
     Cell ids are numbered rather than random, so the same source gives the same file.
+    With ``root``, the package code the chapter includes is written into the twin.
     """
     import jupytext
 
-    notebook = jupytext.reads(text, fmt="md:myst")
+    notebook = jupytext.reads(with_included_sources(text, root) if root else text, fmt="md:myst")
     for number, cell in enumerate(notebook.cells):
         cell.id = f"cell-{number}"
     return jupytext.writes(notebook, fmt="ipynb")
@@ -117,7 +156,7 @@ def sync(root: Path, install_from: str, repository: str, write: bool = True) -> 
     for chapter in chapters(root):
         text = chapter.source.read_text()
         source = with_install_cell(text, install_cell(chapter, install_from, repository))
-        notebook = notebook_text(source)
+        notebook = notebook_text(source, root)
         for path, wanted in ((chapter.source, source), (chapter.notebook, notebook)):
             if not path.exists() or path.read_text() != wanted:
                 stale.append(path)

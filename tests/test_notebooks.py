@@ -1,5 +1,6 @@
 """The chapters' notebook twins and install cells (dlbook/notebooks.py)."""
 
+import inspect
 import json
 import os
 import shutil
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import dlbook
-from dlbook import notebooks
+from dlbook import backprop, notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = notebooks.chapters(ROOT)
@@ -27,10 +28,14 @@ def test_every_twin_and_install_cell_is_up_to_date():
     assert stale == [], "run: .venv/bin/python -m dlbook.notebooks (python3 dev.py book does)"
 
 
-def test_an_edited_chapter_makes_its_twin_stale(tmp_path):
-    for name in ("_config.yml", "book"):
+def copy_book(tmp_path):
+    for name in ("_config.yml", "book", "dlbook"):
         copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
         copy(ROOT / name, tmp_path / name)
+
+
+def test_an_edited_chapter_makes_its_twin_stale(tmp_path):
+    copy_book(tmp_path)
     chapter = tmp_path / "book" / "03_backpropagation.md"
     chapter.write_text(chapter.read_text().replace("# Backpropagation", "# Backprop, edited"))
     settings = notebooks.book_settings(tmp_path)
@@ -39,6 +44,30 @@ def test_an_edited_chapter_makes_its_twin_stale(tmp_path):
     twin = json.loads(chapter.with_suffix(".ipynb").read_text())
     assert "".join(twin["cells"][0]["source"]).startswith("# Backprop, edited")
     assert notebooks.sync(tmp_path, *settings, write=False) == []
+
+
+def test_the_twin_holds_the_package_code_the_chapter_includes():
+    twin = json.loads((ROOT / "book" / "03_backpropagation.ipynb").read_text())
+    text = "".join("".join(cell["source"]) for cell in twin["cells"] if cell["cell_type"] == "markdown")
+    assert "{literalinclude}" not in text
+    source = inspect.getsource(backprop.output_delta)
+    assert f"```python\n{source}```" in text
+
+
+def test_a_changed_package_function_makes_the_twins_that_show_it_stale(tmp_path):
+    copy_book(tmp_path)
+    module = tmp_path / "dlbook" / "backprop.py"
+    module.write_text(module.read_text().replace("    return (y_hat - y) / y.size",
+                                                 "    return (y_hat - y) / y.size  # edited"))
+    stale = notebooks.sync(tmp_path, *notebooks.book_settings(tmp_path), write=False)
+    assert tmp_path / "book" / "03_backpropagation.ipynb" in stale
+    assert tmp_path / "book" / "14_lstm.ipynb" not in stale
+
+
+def test_an_include_of_a_missing_function_is_named():
+    with pytest.raises(ValueError, match="dlbook/backprop.py has no no_such_function"):
+        notebooks.with_included_sources(
+            "```{literalinclude} ../dlbook/backprop.py\n:pyobject: no_such_function\n```\n", ROOT)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.source.stem)
@@ -101,8 +130,7 @@ def test_the_running_time_reads_in_whole_minutes():
 
 
 def test_the_command_checks_and_syncs(tmp_path, capsys):
-    shutil.copytree(ROOT / "book", tmp_path / "book")
-    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    copy_book(tmp_path)
     assert notebooks.main(["--check", str(tmp_path)]) == 0
     (tmp_path / "book" / "01_neurons_and_networks.ipynb").unlink()
     assert notebooks.main(["--check", str(tmp_path)]) == 1
