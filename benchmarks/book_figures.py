@@ -66,13 +66,23 @@ def glued_values() -> dict[str, str]:
     return values
 
 
-def chapter_times() -> dict[str, float]:
-    """Execution seconds of each chapter, from the jupyter-cache records."""
+def chapter_times(build_dir: Path = BUILD) -> dict[str, float]:
+    """Execution seconds of each chapter, from the jupyter-cache records of ``build_dir``."""
     from jupyter_cache import get_cache
 
-    cache = get_cache(BUILD / ".jupyter_cache")
+    cache = get_cache(build_dir / ".jupyter_cache")
     return {Path(record.uri).name: round(record.data.get("execution_seconds", float("nan")), 1)
             for record in cache.list_cache_records()}
+
+
+def print_times_side_by_side(builds: list[Path]) -> None:
+    """A table of chapter execution seconds, one column per build folder, with totals."""
+    times = [chapter_times(build) for build in builds]
+    chapters = sorted(set().union(*times))
+    print("chapter".ljust(36) + "".join(f"{str(b)[-28:]:>30}" for b in builds))
+    for chapter in chapters:
+        print(chapter.ljust(36) + "".join(f"{t.get(chapter, float('nan')):>30.1f}" for t in times))
+    print("total".ljust(36) + "".join(f"{sum(t.values()):>30.1f}" for t in times))
 
 
 def import_time() -> tuple[float, bool]:
@@ -90,7 +100,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--import-only", action="store_true", help="measure only the import time")
+    parser.add_argument("--times", nargs="+", type=Path, metavar="BUILD",
+                        help="only print each chapter's execution time in these _build folders, "
+                             "side by side (say, before and after a change)")
     args = parser.parse_args()
+    if args.times:
+        print_times_side_by_side(args.times)
+        return
     if not args.import_only:
         first = build(clean=True)
         times, glue_a = chapter_times(), glued_values()
