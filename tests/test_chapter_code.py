@@ -127,6 +127,29 @@ def test_every_literalinclude_names_a_function_that_exists():
     assert not missing, "\n".join(missing)
 
 
+def exercise_references() -> set[tuple[str, str, str]]:
+    """``(chapter, module, function)`` for each graded exercise with a dlbook reference."""
+    from dlbook.grading import registry
+
+    found = set()
+    for exercise in registry.exercises().values():
+        module, _, function = getattr(exercise, "reference", "").partition(":")
+        if module.startswith("dlbook.") and function:
+            found.add((exercise.chapter, module.removeprefix("dlbook."), function))
+    return found
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+def test_code_a_coding_exercise_asks_for_is_folded_away_until_the_reader_opens_it(chapter):
+    text = chapter.read_text()
+    asked = {(m, f) for c, m, f in exercise_references() if c == "ch" + chapter.name[:2]}
+    open_listings = [f"{module}.{name}" for match in SHOWN.finditer(text)
+                     for module, name in [match.groups()] if (module, name) in asked
+                     and ":class: dropdown" not in text[max(0, match.start() - 300):match.start()]]
+    assert not open_listings, (f"{chapter.name} shows the answer to a coding exercise unfolded: "
+                               f"{open_listings}; put it in an admonition with :class: dropdown")
+
+
 def test_chapters_show_source_with_literalinclude_not_getsource():
     offenders = [c.name for c in CHAPTERS if "getsource(" in c.read_text()]
     assert not offenders, f"show package code with literalinclude :pyobject: in {offenders}"
