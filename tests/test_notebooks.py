@@ -46,6 +46,16 @@ def test_an_edited_chapter_makes_its_twin_stale(tmp_path):
     assert notebooks.sync(tmp_path, *settings, write=False) == []
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.source.stem)
+def test_every_code_cell_of_the_source_is_a_code_cell_to_jupytext(chapter):
+    """myst-nb runs what jupytext reads: a fence it misreads would swallow code cells."""
+    import jupytext
+
+    text = chapter.source.read_text()
+    cells = jupytext.reads(text, fmt="md:myst").cells
+    assert sum(c.cell_type == "code" for c in cells) == text.count("```{code-cell}")
+
+
 def test_the_twin_holds_the_package_code_the_chapter_includes():
     twin = json.loads((ROOT / "book" / "03_backpropagation.ipynb").read_text())
     text = "".join("".join(cell["source"]) for cell in twin["cells"] if cell["cell_type"] == "markdown")
