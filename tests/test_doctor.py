@@ -231,6 +231,15 @@ def test_the_cache_file_names_are_the_ones_keras_uses():
             assert Path(file).name in source, (name, file)
 
 
+def test_lfw_is_a_warning_until_scikit_learn_has_extracted_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path))
+    check = doctor.check_dataset("lfw")
+    assert check.status == doctor.WARN and "needs a download (about 200 MB)" in check.advice
+    (tmp_path / "lfw_home" / "lfw_funneled").mkdir(parents=True)
+    check = doctor.check_dataset("lfw")
+    assert check.status == doctor.OK and str(tmp_path) in check.found
+
+
 def test_a_download_is_a_warning_until_it_is_cached(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setattr(doctor, "keras_cache_dirs", lambda: [tmp_path / "datasets"])
