@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from dlbook.notebooks import listings
+
 ROOT = Path(__file__).resolve().parents[1]
-INCLUDE = re.compile(r"```\{literalinclude\} \.\./dlbook/(\w+)\.py\n(?::[^\n]*\n)*?:pyobject: ([\w.]+)\n")
 HIDDEN_CELL = re.compile(r"```\{code-cell\} ipython3\n:tags: \[remove-(?:cell|input|output)\]\n(.*?)```",
                          flags=re.S)
 
@@ -22,9 +23,9 @@ def shown_by_section(text: str) -> dict[str, list[str]]:
     """``{section title: [module.function, ...]}`` in the order the chapter shows them."""
     sections: dict[str, list[str]] = {}
     headings = [(m.start(), m.group(1)) for m in re.finditer(r"^#{2,3} (.+)$", text, flags=re.M)]
-    for match in INCLUDE.finditer(text):
-        title = next((t for start, t in reversed(headings) if start < match.start()), "(opening)")
-        sections.setdefault(title, []).append(f"{match.group(1)}.{match.group(2)}")
+    for module, name, offset in listings(text):
+        title = next((t for start, t in reversed(headings) if start < offset), "(opening)")
+        sections.setdefault(title, []).append(f"{module}.{name}")
     return sections
 
 

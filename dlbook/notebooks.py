@@ -102,6 +102,16 @@ def with_install_cell(text: str, cell: str) -> str:
 LITERALINCLUDE = re.compile(r"```\{literalinclude\} \.\./dlbook/(\w+)\.py\n((?::[^\n]*\n)*)```\n")
 
 
+def listings(text: str) -> list[tuple[str, str, int]]:
+    """``(module, pyobject, offset)`` for each ``literalinclude`` of dlbook code in ``text``."""
+    found = []
+    for match in LITERALINCLUDE.finditer(text):
+        options = dict(re.findall(r"^:(\w+):\s*(.*)$", match.group(2), flags=re.M))
+        if "pyobject" in options:
+            found.append((match.group(1), options["pyobject"], match.start()))
+    return found
+
+
 def included_source(root: Path, module: str, pyobject: str) -> str:
     """The source of ``pyobject`` (``function``, ``Class`` or ``Class.method``) in dlbook/<module>.py."""
     path = root / "dlbook" / f"{module}.py"

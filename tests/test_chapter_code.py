@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from dlbook import notebooks
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book").glob("[0-9][0-9]_*.md"))
 # Modules that are plumbing, not maths a chapter derives.
@@ -23,7 +25,6 @@ DATA_HELPERS = {"convolution.random_translations", "recurrent.synthetic_split",
                 "segmentation.make_shapes", "segmentation.load_shapes", "transfer.few_per_class",
                 "autoencoders.add_gaussian_noise"}
 INLINE_CODE = re.compile(r"(\[)?`([A-Za-z_][\w.]*)(?:\([^`]*\))?`(\]\(([^)#]*)[^)]*\))?")
-SHOWN = re.compile(r"```\{literalinclude\} \.\./dlbook/(\w+)\.py\n(?::[^\n]*\n)*?:pyobject: ([\w.]+)\n")
 
 
 def numpy_functions() -> dict[str, list[str]]:
@@ -86,7 +87,7 @@ def mentions(chapter: Path) -> list[tuple[str, str | None]]:
 
 
 def shown(chapter: Path) -> set[str]:
-    return {f"{module}.{name}" for module, name in SHOWN.findall(chapter.read_text())}
+    return {f"{module}.{name}" for module, name, _ in notebooks.listings(chapter.read_text())}
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
@@ -104,26 +105,15 @@ def test_every_numpy_function_named_in_the_prose_is_shown_or_linked(chapter):
     assert not problems, f"{chapter.name}:\n" + "\n".join(sorted(set(problems)))
 
 
-def defined_names(tree: ast.Module) -> set[str]:
-    """Top-level functions and classes, and ``Class.method`` names, as ``:pyobject:`` takes them."""
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        if isinstance(node, ast.ClassDef):
-            names |= {f"{node.name}.{item.name}" for item in node.body
-                      if isinstance(item, ast.FunctionDef)}
-    return names
-
-
 def test_every_literalinclude_names_a_function_that_exists():
     """The build would fail on these too, but minutes later and with a vaguer message."""
     missing = []
     for chapter in CHAPTERS:
-        for module, name in SHOWN.findall(chapter.read_text()):
-            path = ROOT / "dlbook" / f"{module}.py"
-            if not path.exists() or name not in defined_names(ast.parse(path.read_text())):
-                missing.append(f"{chapter.name}: dlbook/{module}.py has no {name}")
+        for module, name, _ in notebooks.listings(chapter.read_text()):
+            try:
+                notebooks.included_source(ROOT, module, name)
+            except ValueError as error:
+                missing.append(f"{chapter.name}: {error}")
     assert not missing, "\n".join(missing)
 
 
@@ -143,9 +133,9 @@ def exercise_references() -> set[tuple[str, str, str]]:
 def test_code_a_coding_exercise_asks_for_is_folded_away_until_the_reader_opens_it(chapter):
     text = chapter.read_text()
     asked = {(m, f) for c, m, f in exercise_references() if c == "ch" + chapter.name[:2]}
-    open_listings = [f"{module}.{name}" for match in SHOWN.finditer(text)
-                     for module, name in [match.groups()] if (module, name) in asked
-                     and ":class: dropdown" not in text[max(0, match.start() - 300):match.start()]]
+    open_listings = [f"{module}.{name}" for module, name, start in notebooks.listings(text)
+                     if (module, name) in asked
+                     and ":class: dropdown" not in text[max(0, start - 300):start]]
     assert not open_listings, (f"{chapter.name} shows the answer to a coding exercise unfolded: "
                                f"{open_listings}; put it in an admonition with :class: dropdown")
 
@@ -169,6 +159,5 @@ def test_the_scan_finds_names_links_and_shown_functions():
                                  ("backprop.forward", "03_backpropagation.md")]
     assert shown(chapter) == {"backprop.backward"}
     assert "activations.relu" not in shown(chapter)
-    assert {"Tensor", "Tensor.backward", "mlp_gradients"} <= defined_names(
-        ast.parse((ROOT / "dlbook" / "autodiff.py").read_text()))
+    assert "def backward(self)" in notebooks.included_source(ROOT, "autodiff", "Tensor.backward")
     assert "keras_conv2d" not in FUNCTIONS and "output_delta" in FUNCTIONS
