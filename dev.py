@@ -106,8 +106,9 @@ def build_book(clean: bool, env: dict) -> None:
 def build_page(page: Path) -> None:
     """Build one chapter on its own (fast feedback while writing it).
 
-    Jupyter Book resolves the bibliography relative to the page in this mode,
-    so the configuration is copied with the bibliography path made absolute.
+    Jupyter Book resolves the bibliography, the local extensions and the favicon
+    relative to the page in this mode, so the configuration is copied with their
+    paths made absolute.
     Citations and links to other chapters cannot resolve in a one-page build,
     so their warnings are off here (the full build still checks them).
     """
@@ -116,12 +117,12 @@ def build_page(page: Path) -> None:
         sys.exit(f"page must be an existing chapter file, got {page}")
     out = BUILD / "pages" / page.stem  # one folder per page: pages can build side by side
     out.mkdir(parents=True, exist_ok=True)
+    book = ROOT / "book"
+    quiet = '["bibtex", "ref.doc", "ref.ref", "ref.any", "myst.xref_missing"]'
     config = (ROOT / "_config.yml").read_text().replace(
-        "  - book/references.bib", f"  - {ROOT / 'book' / 'references.bib'}"
-    ).replace(  # the bibliography page and the other chapters are not in a one-page build
-        "  config:\n",
-        '  config:\n    suppress_warnings: ["bibtex", "ref.doc", "ref.ref", "ref.any"]\n',
-    )
+        "  - book/references.bib", f"  - {book / 'references.bib'}"
+    ).replace(": book/", f": {book}/").replace(  # the bibliography and the other chapters are
+        "  config:\n", f"  config:\n    suppress_warnings: {quiet}\n")  # not in a one-page build
     (out / "_config.yml").write_text(config)
     run([str(BIN / "jupyter-book"), "build", str(page), "--config", str(out / "_config.yml"),
          "--path-output", str(out), "-W", "-n", "--keep-going"], env=book_env())

@@ -211,6 +211,62 @@ def dropdown_opens(page) -> list[str]:
     return []
 
 
+def sliders_move_figures(page) -> list[str]:
+    """Every moving figure (dlbook.interactive) is drawn, its still image hidden, and each of
+    its sliders, moved to its far end, changes what the plot shows."""
+    figures = page.locator(".dlbook-moving-figure")
+    if figures.count() == 0:
+        return ["no moving figure on the page"]
+    problems = []
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        name = figure.get_attribute("id")
+        figure.scroll_into_view_if_needed()
+        if not _frame_drawn(figure, _slider_key(figure)):
+            problems.append(f"{name}: the plot was not drawn")
+            continue
+        if figure.locator(".dlbook-still").is_visible():
+            problems.append(f"{name}: the still image shows beside the plot")
+        sliders = figure.locator(".dlbook-controls input[type=range]")
+        for j in range(sliders.count()):
+            slider = sliders.nth(j)
+            before = _drawn(figure)
+            end = slider.get_attribute("max") if slider.input_value() == "0" else "0"
+            slider.fill(end)  # a range input takes fill(); it fires the input event
+            if not _frame_drawn(figure, _slider_key(figure)):
+                problems.append(f"{name}: moving slider {j} to {end} drew nothing")
+            elif _drawn(figure) == before:
+                problems.append(f"{name}: moving slider {j} to {end} did not change the plot")
+            shown = slider.evaluate("input => input.nextElementSibling.value")
+            if shown != slider.evaluate("input => JSON.parse(input.dataset.values)[input.value]"):
+                problems.append(f"{name}: slider {j} shows {shown!r}, not its value")
+    return problems
+
+
+def _slider_key(figure) -> str:
+    return "|".join(figure.locator(".dlbook-controls input").evaluate_all(
+        "inputs => inputs.map(input => input.value)"))
+
+
+def _frame_drawn(figure, key: str, timeout_ms: int = 5000) -> bool:
+    """Whether the page's script reports the frame ``key`` drawn (dlbook.js sets data-frame)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        figure.page.wait_for_function("([box, key]) => box.dataset.frame === key",
+                                      arg=[figure.element_handle(), key], timeout=timeout_ms)
+    except PlaywrightTimeout:
+        return False
+    return figure.locator(".dlbook-plot .main-svg").count() > 0
+
+
+def _drawn(figure) -> str:
+    """What a plotly plot shows: its traces' paths and text."""
+    return figure.locator(".dlbook-plot").evaluate(
+        "plot => [...plot.querySelectorAll('.main-svg path, .main-svg text')]"
+        ".map(node => node.getAttribute('d') || node.textContent).join('|')")
+
+
 def dark_mode_toggles(page) -> list[str]:
     """The theme button switches the page between light and dark."""
     before = page.evaluate("() => document.documentElement.dataset.theme")

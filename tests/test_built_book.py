@@ -45,6 +45,23 @@ def test_mathjax_is_served_from_the_site_not_a_cdn(page):
         assert (HTML / Path(page).parent / script.split("?")[0]).resolve().is_file(), script
 
 
+MOVING = {"book/02_gradient_descent": 1, "book/06_optimizers": 1, "book/07_schedules": 1,
+          "book/10_convolutional_networks": 1}  # issue 13: the figures a reader moves
+
+
+@pytest.mark.parametrize("page", toc_files())
+def test_plotly_is_served_from_the_site_and_only_where_a_figure_moves(page):
+    html = (HTML / f"{page}.html").read_text()
+    assert html.count('class="dlbook-moving-figure"') == MOVING.get(page, 0)
+    scripts = re.findall(r"<script[^>]*src=\"([^\"]*plotly[^\"]*)\"", html)
+    if page not in MOVING:
+        assert scripts == []
+        return
+    assert len(scripts) == 1 and not scripts[0].startswith("http"), scripts
+    plotly = (HTML / Path(page).parent / scripts[0].split("?")[0]).resolve()
+    assert plotly.is_file() and plotly.stat().st_size > 1_000_000, plotly
+
+
 @pytest.mark.parametrize("chapter", chapters())
 def test_each_chapter_downloads_as_a_notebook(chapter):
     notebook = HTML / "_sources" / f"{chapter}.ipynb"

@@ -14,7 +14,7 @@ import pytest
 
 from dlbook import plotting
 from tests import site
-from tests.test_built_book import HTML, toc_files
+from tests.test_built_book import HTML, MOVING, toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -52,6 +52,16 @@ def test_every_page_works_in_a_real_browser(server, browser, page_name, width):
     finally:
         context.close()
     assert problems == []
+
+
+@pytest.mark.parametrize("page_name", [f"{page}.html" for page in MOVING])
+def test_every_slider_moves_its_figure(server, browser, page_name):
+    context = browser.new_context(viewport=site.WIDTHS["phone"])
+    try:
+        page, record = site.visit(context, server + page_name, server)
+        assert site.sliders_move_figures(page) + site.script_errors(record) == []
+    finally:
+        context.close()
 
 
 @pytest.fixture

@@ -123,3 +123,41 @@ def test_search_fails_when_the_expected_page_is_not_among_the_first_results(brow
         assert site.search_finds(page, base, "anything", "target", within=3) == []
         assert site.search_finds(page, base, "anything", "target", within=2) != []
         context.close()
+
+
+def moving_figure(frames_differ: bool):
+    """A one-slider figure whose frames move a line, or all draw the same line."""
+    from dlbook import interactive
+
+    return interactive.MovingFigure(
+        "test-figure", [interactive.Panel("x", "y")],
+        [interactive.Slider("slope", "slope", [1.0, 2.0, 3.0])],
+        lambda slope: [interactive.Line([0, 1], [0, slope if frames_differ else 1.0])],
+        alt="A line whose slope the slider sets")
+
+
+@pytest.mark.parametrize("frames_differ, with_plotly, expected", [
+    (True, True, None),
+    (False, True, "did not change the plot"),
+    (True, False, "the plot was not drawn"),
+])
+def test_the_slider_check_passes_a_moving_figure_only(browser, tmp_path, frames_differ, with_plotly,
+                                                      expected):
+    from dlbook_site import plotly_js
+
+    (tmp_path / "dlbook.js").write_text(DLBOOK_JS.read_text())
+    (tmp_path / "dlbook.css").write_text(DLBOOK_JS.with_suffix(".css").read_text())
+    (tmp_path / "plotly.min.js").write_bytes(plotly_js().read_bytes())
+    plotly = '<script defer src="plotly.min.js"></script>' if with_plotly else ""
+    scripts = plotly + '<script src="dlbook.js"></script><link rel="stylesheet" href="dlbook.css">'
+    (tmp_path / "index.html").write_text(PAGE.format(
+        body=scripts + moving_figure(frames_differ).html(), script=""))
+    with site.serve(tmp_path) as base:
+        context = browser.new_context(viewport=site.WIDTHS["phone"])
+        page, record = site.visit(context, base + "index.html", base)
+        found = site.sliders_move_figures(page) + site.script_errors(record)
+        context.close()
+    if expected is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and expected in found[0], found

@@ -19,13 +19,18 @@
   neither may push the page sideways).
 - A glued table is a table: ``{glue:table}`` is myst-nb's ``{glue:figure}`` whose
   caption is numbered and referenced as "Table 13.1", not "Fig. 13.2".
+- A figure a reader can move (``dlbook.interactive``) needs plotly's JavaScript: the
+  copy in the plotly package is served from ``_static`` and loaded, deferred, only by
+  the pages that have such a figure (4.8 MB; the other pages stay light).
 - A link to the published book in an output (the grader's feedback links to the
   section to read) leads to the same page of the copy being read: the HTML of the
   local build, not the web.
 """
 
+import importlib.util
 import posixpath
 import re
+import shutil
 from pathlib import Path
 
 from docutils import nodes
@@ -113,6 +118,24 @@ def local_links(app, pagename, templatename, context, doctree):
     context["body"] = pattern.sub(relative, context["body"])
 
 
+PLOTLY_JS = "plotly.min.js"
+
+
+def plotly_where_a_figure_moves(app, pagename, templatename, context, doctree):
+    if "dlbook-moving-figure" in context.get("body", ""):
+        app.add_js_file(PLOTLY_JS, loading_method="defer", priority=400)  # before dlbook.js
+
+
+def plotly_js() -> Path:
+    """The plotly.js that the plotly package carries (the version it writes figures for)."""
+    return Path(importlib.util.find_spec("plotly").origin).parent / "package_data" / PLOTLY_JS
+
+
+def copy_plotly(app, exception):
+    if exception is None and app.builder.format == "html":
+        shutil.copyfile(plotly_js(), Path(app.outdir) / "_static" / PLOTLY_JS)
+
+
 def start_in_auto_mode(app, config):
     config.html_context.setdefault("default_mode", "auto")  # read by the theme's layout.html
     config.html_static_path.append(str(STATIC))
@@ -121,9 +144,11 @@ def start_in_auto_mode(app, config):
 def setup(app):
     app.connect("config-inited", start_in_auto_mode)
     app.connect("doctree-resolved", caption_as_alt_text)
+    app.connect("html-page-context", plotly_where_a_figure_moves)  # before the scripts are deduplicated
     app.connect("html-page-context", each_script_once)
     app.connect("html-page-context", citations_without_list_roles)
     app.connect("html-page-context", local_links)
+    app.connect("build-finished", copy_plotly, priority=100)  # before the PDFs are printed
     app.add_enumerable_node(GluedTable, "table", caption_text,
                             html=(visit_glued_table, depart_glued_table))
     app.add_directive_to_domain("glue", "table", PasteTableDirective)

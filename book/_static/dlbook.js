@@ -34,3 +34,32 @@ window.addEventListener("afterprint", () => {
     equation.style.fontSize = "";
   }
 });
+
+// Figures a reader can move (dlbook/interactive.py): the build writes each figure's start and
+// every frame as JSON beside its sliders; plotly (served from _static, only on pages with such
+// a figure) draws it, and a slider shows the frame for the values of all the sliders together.
+// Without this script (a notebook, a printed page) the still image stays.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.Plotly) return;
+  for (const box of document.querySelectorAll(".dlbook-moving-figure")) {
+    const spec = JSON.parse(box.querySelector(".dlbook-frames").textContent);
+    const plot = box.querySelector(".dlbook-plot");
+    const controls = box.querySelector(".dlbook-controls");
+    const inputs = [...controls.querySelectorAll("input")];
+    plot.hidden = false;
+    controls.hidden = false;
+    box.classList.add("dlbook-live");
+    const show = () => {
+      const key = inputs.map((input) => input.value).join("|");
+      for (const input of inputs) {
+        input.nextElementSibling.value = JSON.parse(input.dataset.values)[input.value];
+      }
+      Plotly.react(plot, [...spec.data.slice(0, spec.fixed), ...spec.frames[key]], spec.layout,
+                   spec.config).then(() => { box.dataset.frame = key; });  // drawn: tests wait for it
+    };
+    for (const input of inputs) input.addEventListener("input", show);
+    Plotly.newPlot(plot, spec.data, spec.layout, spec.config).then(() => {
+      box.dataset.frame = inputs.map((input) => input.value).join("|");
+    });
+  }
+});
