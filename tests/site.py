@@ -243,6 +243,22 @@ def sliders_move_figures(page) -> list[str]:
     return problems
 
 
+def moving_figures_print_still(page) -> list[str]:
+    """Printed, every moving figure shows its still image and neither the plot nor the sliders."""
+    page.emulate_media(media="print")
+    try:
+        problems = []
+        for figure in page.locator(".dlbook-moving-figure").all():
+            name = figure.get_attribute("id")
+            if not figure.locator(".dlbook-still").is_visible():
+                problems.append(f"{name}: the printed page has no still image")
+            if figure.locator(".dlbook-plot").is_visible() or figure.locator(".dlbook-controls").is_visible():
+                problems.append(f"{name}: the printed page shows the live plot or its sliders")
+        return problems
+    finally:
+        page.emulate_media(media="screen")
+
+
 def _slider_key(figure) -> str:
     return "|".join(figure.locator(".dlbook-controls input").evaluate_all(
         "inputs => inputs.map(input => input.value)"))

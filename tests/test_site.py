@@ -59,7 +59,8 @@ def test_every_slider_moves_its_figure(server, browser, page_name):
     context = browser.new_context(viewport=site.WIDTHS["phone"])
     try:
         page, record = site.visit(context, server + page_name, server)
-        assert site.sliders_move_figures(page) + site.script_errors(record) == []
+        assert (site.sliders_move_figures(page) + site.moving_figures_print_still(page)
+                + site.script_errors(record)) == []
     finally:
         context.close()
 

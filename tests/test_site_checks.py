@@ -156,8 +156,12 @@ def test_the_slider_check_passes_a_moving_figure_only(browser, tmp_path, frames_
         context = browser.new_context(viewport=site.WIDTHS["phone"])
         page, record = site.visit(context, base + "index.html", base)
         found = site.sliders_move_figures(page) + site.script_errors(record)
+        printed = site.moving_figures_print_still(page)
+        page.evaluate("document.querySelector('link[href=\"dlbook.css\"]').remove()")
+        printed_without_css = site.moving_figures_print_still(page)  # no print rules: the plot prints
         context.close()
     if expected is None:
-        assert found == []
+        assert found == [] and printed == []
+        assert printed_without_css == ["test-figure: the printed page shows the live plot or its sliders"]
     else:
         assert len(found) == 1 and expected in found[0], found
