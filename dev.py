@@ -27,16 +27,15 @@ VENV = ROOT / ".venv"
 BUILD = ROOT / "_build"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+EXECUTE = ROOT / "book" / "_ext" / "dlbook_execute.py"  # runs the chapters before Sphinx
 
 
-def digest(*paths: Path) -> str:
-    """SHA-256 over the contents of files (and every .py file under folders)."""
+def digest(*files: Path) -> str:
+    """SHA-256 over the names and contents of files."""
     h = hashlib.sha256()
-    for path in paths:
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-        for f in files:
-            h.update(str(f.relative_to(ROOT)).encode())
-            h.update(f.read_bytes())
+    for f in files:
+        h.update(str(f.relative_to(ROOT)).encode())
+        h.update(f.read_bytes())
     return h.hexdigest()
 
 
@@ -72,34 +71,24 @@ def book_env() -> dict:
 
 
 def build_book(clean: bool, env: dict) -> None:
-    """Sync the chapters' notebooks, then jupyter-book with warnings as errors; executed
-    outputs are cached.
+    """Sync the chapters' notebooks, execute the chapters that changed (in parallel, each
+    cached with what it imported: book/_ext/dlbook_execute.py), then jupyter-book with
+    warnings as errors, and the table of each chapter's execution time.
 
-    The cache keys on a chapter's code cells only, so it is dropped whenever
-    the dlbook package, the pinned requirements, the profile, the Keras backend or the
-    training path (``DLBOOK_FAST_FIT``) changes: a chapter's numbers depend on all five.
-    ``clean`` removes everything else (Sphinx's environment, the HTML), so every page is
-    read and written again; a chapter runs again unless the cache holds it for exactly
-    its code and those five (the publishing workflow restores the cache between runs).
+    ``clean`` removes everything but the execution cache (Sphinx's environment, the HTML),
+    so every page is read and written again; a chapter runs again only when its code cells,
+    a dlbook module it imported, the pinned requirements, the profile, the Keras backend or
+    the training path changed (the publishing workflow restores the cache between runs).
     """
-    kept = (".jupyter_cache", ".dlbook-sources")
+    kept = (".jupyter_cache", ".dlbook-dependencies.json", ".dlbook-execution.json")
     for path in sorted(BUILD.iterdir()) if clean and BUILD.exists() else []:
         if path.name not in kept:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
-    stamp = BUILD / ".dlbook-sources"
-    sources = " ".join([digest(ROOT / "dlbook", ROOT / "requirements.txt"),
-                        env.get("DLBOOK_PROFILE", "quick"),
-                        env.get("KERAS_BACKEND", "tensorflow"), env.get("DLBOOK_FAST_FIT", "auto")])
-    if not stamp.exists() or stamp.read_text() != sources:
-        # Sphinx re-reads (and so re-executes) only pages whose text changed, unless
-        # its saved environment goes too
-        for cache in (".jupyter_cache", ".doctrees"):
-            shutil.rmtree(BUILD / cache, ignore_errors=True)
-        BUILD.mkdir(exist_ok=True)
-        stamp.write_text(sources)
     # the chapters' install cells and their .ipynb twins (what Colab and Binder open)
     run([str(PYTHON), "-m", "dlbook.notebooks"], env=env)
+    run([str(PYTHON), str(EXECUTE)], env=env)
     run([str(BIN / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"], env=env)
+    run([str(PYTHON), str(EXECUTE), "--report"], env=env)
     print(f"\nThe book is in {BUILD / 'html' / 'index.html'}")
 
 
