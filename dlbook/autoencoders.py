@@ -31,9 +31,8 @@ The Keras layer (Keras is imported only when one of these is called):
   the layer does nothing;
 - :func:`linear_autoencoder_bases`: the encoder's and decoder's weight
   columns of a linear autoencoder, as (D, k) float64 arrays;
-- :func:`predict` (a model's output without ``model.predict``'s compiled
-  graph) and :func:`plot_image_rows` (rows of small images, for
-  reconstructions and samples).
+- :func:`plot_image_rows` (rows of small images, for reconstructions and
+  samples); a model's outputs come from :func:`dlbook.training.predict`.
 """
 
 from __future__ import annotations
@@ -341,26 +340,6 @@ def build_conv_autoencoder(input_shape, filters=(16, 32), code_size: int | None 
     encoder = keras.Sequential(encoder_layers, name="encoder")
     decoder = keras.Sequential(decoder_layers, name="decoder")
     return keras.Sequential([keras.Input(shape=shape), encoder, decoder], name=name)
-
-
-def predict(model, x, batch_size: int = 256) -> np.ndarray:
-    """``model(x, training=False)`` in chunks of ``batch_size`` rows, as a float64 NumPy array.
-
-    A direct call: unlike ``model.predict`` it compiles nothing, so it can be
-    used for many models, or after every epoch, without retracing a graph.
-    """
-    keras = lazy.keras()
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    batch_size = validation.integer("batch_size", batch_size, 1)
-    x = np.asarray(x)
-    if x.ndim < 1 or len(x) == 0:
-        raise ValueError(f"x must be a non-empty batch (N, ...), got shape {x.shape}")
-    if np.issubdtype(x.dtype, np.floating):
-        x = x.astype(keras.backend.floatx())
-    outputs = [keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False))
-               for i in range(0, len(x), batch_size)]
-    return np.concatenate(outputs).astype(np.float64)
 
 
 def plot_image_rows(rows, labels=None, width: float = 0.8, vmax: float = 1.0):

@@ -37,7 +37,7 @@ The Keras layer (Keras is imported only when it is used):
 - :func:`train_gan`: ``dlbook.training.fit`` on the real examples, the label
   of every real example being 1;
 - :func:`generate`: samples of a generator as a NumPy array (and
-  :func:`predict`, from :mod:`dlbook.autoencoders`: any model's output).
+  :func:`dlbook.training.predict`: any model's output).
 """
 
 from __future__ import annotations
@@ -46,8 +46,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from dlbook import lazy, validation
-from dlbook.autoencoders import predict
+from dlbook import lazy, training, validation
 
 KINDS = ("non_saturating", "minimax")
 KERAS_CLASSES = ("GAN",)
@@ -404,8 +403,6 @@ def train_gan(gan, x, epochs: int, batch_size: int = 32, real_label: float = 1.0
     one-sided label smoothing). Returns the ``History``: per epoch ``d_loss``,
     ``g_loss`` and their sum ``loss``.
     """
-    from dlbook import training
-
     gan_class = _keras_classes["GAN"]
     if not isinstance(gan, gan_class):
         raise TypeError(f"gan must be a dlbook.gan.GAN, got {type(gan).__name__}")
@@ -432,4 +429,4 @@ def generate(generator, n: int, seed: int = 0, batch_size: int = 256) -> np.ndar
     batch_size = validation.integer("batch_size", batch_size, 1)
     z = np.random.default_rng(validation.integer("seed", seed, 0)).standard_normal(
         (n, int(generator.input_shape[-1]))).astype(np.float32)
-    return predict(generator, z, batch_size)
+    return training.predict(generator, z, batch_size)

@@ -28,7 +28,7 @@ start TensorFlow): :func:`keras_simple_rnn` (Keras' own SimpleRNN on given
 weights, in float64), :func:`build_linear_forecaster`,
 :func:`build_rnn_forecaster` (one SimpleRNN layer, or a deep RNN: stacked
 layers with ``return_sequences=True``), :func:`build_sequence_model` (the four
-input/output shapes), :func:`predict` and ``LayerNormSimpleRNNCell``, a
+input/output shapes) and ``LayerNormSimpleRNNCell``, a
 SimpleRNN cell with layer normalization, created and registered as
 ``dlbook>LayerNormSimpleRNNCell`` the first time it is looked up.
 """
@@ -520,23 +520,6 @@ def train_forecaster(model, split, epochs: int, batch_size: int = 32, learning_r
     model.compile(keras.optimizers.Adam(learning_rate), "mse", metrics=["mae"])
     return fit(model, split.x_train, split.y_train, epochs=epochs, batch_size=batch_size,
                validation_data=(split.x_val, split.y_val), callbacks=callbacks)
-
-
-def predict(model, x, batch_size: int = 512) -> np.ndarray:
-    """``model(x)`` in inference mode, in chunks of ``batch_size`` rows, as a float64 NumPy array.
-
-    A plain call, not ``model.predict``: no compiled prediction function per
-    model, so a chapter that trains many small models stays quick and quiet.
-    """
-    keras = lazy.keras()
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if not isinstance(x, np.ndarray) or x.ndim < 1 or len(x) == 0:
-        raise ValueError("x must be a non-empty NumPy array (N, ...)")
-    batch_size = validation.integer("batch_size", batch_size, 1)
-    parts = [keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False))
-             for i in range(0, len(x), batch_size)]
-    return np.concatenate(parts).astype(np.float64)
 
 
 # ---------------------------------------------------------------------------

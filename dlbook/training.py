@@ -137,6 +137,28 @@ def fit(model, x, y, *, epochs: int, batch_size: int = 32, validation_data=None,
     return history
 
 
+def predict(model, x, batch_size: int = 256) -> np.ndarray:
+    """``model(x, training=False)`` in chunks of ``batch_size`` rows, as a float64 NumPy array.
+
+    A direct call, not ``model.predict``: it compiles no prediction function, so it
+    can be used on many models, or after every epoch, without tracing one for each.
+    """
+    from dlbook import lazy, validation
+
+    keras = lazy.keras()
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    batch_size = validation.integer("batch_size", batch_size, 1)
+    x = np.asarray(x)
+    if x.ndim < 1 or len(x) == 0:
+        raise ValueError(f"x must be a non-empty batch (N, ...), got shape {x.shape}")
+    if np.issubdtype(x.dtype, np.floating):
+        x = x.astype(keras.backend.floatx())
+    outputs = [keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False))
+               for i in range(0, len(x), batch_size)]
+    return np.concatenate(outputs).astype(np.float64)
+
+
 def fast_fit_setting() -> bool | None:
     """``DLBOOK_FAST_FIT`` read: ``True`` (``"1"``), ``False`` (``"0"``) or ``None`` (``"auto"``, unset)."""
     raw = os.environ.get(FAST_FIT_ENV, "auto")

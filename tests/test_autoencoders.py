@@ -317,18 +317,6 @@ def test_importing_the_module_does_not_import_keras():
     assert out.stdout.strip() == "[]"
 
 
-def test_predict_calls_the_model_in_chunks_without_training_behaviour():
-    model = ae.build_dense_autoencoder(6, [4], 2, noise_std=1.0)  # noise only in training
-    x = np.random.default_rng(0).random((7, 6))
-    out = ae.predict(model, x, batch_size=3)
-    assert out.shape == (7, 6) and out.dtype == np.float64
-    np.testing.assert_allclose(out, model.predict(x.astype("float32"), verbose=0), rtol=1e-5)
-    with pytest.raises(TypeError, match="model must be a keras.Model"):
-        ae.predict("model", x)
-    with pytest.raises(ValueError, match=r"x must be a non-empty batch"):
-        ae.predict(model, np.ones((0, 6)))
-
-
 def test_plot_image_rows_draws_one_row_per_array():
     import matplotlib.pyplot as plt
 

@@ -224,7 +224,7 @@ def test_against_a_frozen_discriminator_the_generator_loss_goes_down(real_images
 
     def loss_of_fakes():
         fakes = g.generate(gan.generator, 256, seed=5)
-        return g.generator_loss(g.predict(gan.discriminator, fakes))
+        return g.generator_loss(training.predict(gan.discriminator, fakes))
 
     before = loss_of_fakes()
     history = g.train_gan(gan, real_images, epochs=5, batch_size=8)  # 40 steps
@@ -243,8 +243,8 @@ def test_against_a_frozen_generator_the_discriminator_learns_to_reject_the_fakes
     frozen = [w.copy() for w in gan.generator.get_weights()]
     g.train_gan(gan, real_images, epochs=10)
     fakes = g.generate(gan.generator, 128, seed=6)
-    p_fake = 1 / (1 + np.exp(-g.predict(gan.discriminator, fakes)))
-    p_real = 1 / (1 + np.exp(-g.predict(gan.discriminator, real_images)))
+    p_fake = 1 / (1 + np.exp(-training.predict(gan.discriminator, fakes)))
+    p_real = 1 / (1 + np.exp(-training.predict(gan.discriminator, real_images)))
     assert p_fake.mean() < 0.1 and p_real.mean() > 0.9
     assert all(np.array_equal(a, b) for a, b in zip(frozen, gan.generator.get_weights(), strict=True))
 
@@ -259,13 +259,14 @@ def test_generator_discriminator_and_gan_survive_a_save_and_load(real_images, tm
         path = tmp_path / f"{name}.keras"
         model.save(path)
         loaded = keras.saving.load_model(path)
-        np.testing.assert_array_equal(g.predict(loaded, x), g.predict(model, x))
+        np.testing.assert_array_equal(training.predict(loaded, x), training.predict(model, x))
     path = tmp_path / "gan.keras"
     gan.save(path)
     loaded = keras.saving.load_model(path)
     assert type(loaded) is GAN and loaded.latent_dim == LATENT
     np.testing.assert_array_equal(g.generate(loaded.generator, 5), g.generate(gan.generator, 5))
-    np.testing.assert_array_equal(g.predict(loaded, real_images[:5]), g.predict(gan, real_images[:5]))
+    np.testing.assert_array_equal(training.predict(loaded, real_images[:5]),
+                                  training.predict(gan, real_images[:5]))
     g.train_gan(loaded, real_images, epochs=1)  # the loaded model trains on
 
 

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from dlbook import backend, data
+from dlbook import backend, data, training
 from dlbook import recurrent as rc
 from dlbook.gradcheck import numerical_gradient, relative_error
 
@@ -236,7 +236,7 @@ def test_rnn_forecaster_serialization_round_trip(tmp_path, layer_norm):
     path = tmp_path / "rnn.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
-    np.testing.assert_allclose(rc.predict(loaded, x), rc.predict(model, x), atol=1e-6)
+    np.testing.assert_allclose(training.predict(loaded, x), training.predict(model, x), atol=1e-6)
     assert loaded.count_params() == model.count_params()
 
 
@@ -266,7 +266,7 @@ def test_train_forecaster_with_patience_restores_the_best_weights():
     split = rc.synthetic_split(120, n_steps=8, seed=6)
     model = rc.build_rnn_forecaster((4,))
     history = rc.train_forecaster(model, split, epochs=40, learning_rate=0.05, patience=2).history
-    val = rc.forecast_errors(split.y_val, rc.predict(model, split.x_val))["MSE"]
+    val = rc.forecast_errors(split.y_val, training.predict(model, split.x_val))["MSE"]
     assert val == pytest.approx(min(history["val_loss"]), rel=1e-4)
 
 
@@ -333,8 +333,8 @@ def _cache():
     (lambda: rc.train_forecaster("model", None, 1), TypeError, "model must be a keras.Model"),
     (lambda: rc.train_forecaster(rc.build_linear_forecaster(3), (1, 2), 1), TypeError,
      "split must be a dlbook.data.Split"),
-    (lambda: rc.predict(rc.build_linear_forecaster(3), np.ones((0, 3, 1))), ValueError,
-     "x must be a non-empty NumPy array"),
+    (lambda: training.predict(rc.build_linear_forecaster(3), np.ones((0, 3, 1))), ValueError,
+     r"x must be a non-empty batch \(N, ...\), got shape \(0, 3, 1\)"),
 ])
 def test_bad_inputs_are_named(call, error, match):
     with pytest.raises(error, match=match):

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from dlbook import backend, training
+from dlbook import autoencoders, backend, training
 
 
 def small_model():
@@ -301,3 +301,15 @@ def test_on_an_accelerator_the_compiled_loop_is_the_default_and_matches_model_fi
         # the same steps; a GPU's compiled programs may order float32 sums differently (TF32 too)
         np.testing.assert_allclose(compiled.history[name], values, rtol=2e-3, atol=2e-3, err_msg=name)
     assert compiled.history["loss"][-1] < compiled.history["loss"][0]
+
+
+def test_predict_calls_the_model_in_chunks_without_training_behaviour():
+    model = autoencoders.build_dense_autoencoder(6, [4], 2, noise_std=1.0)  # noise only in training
+    x = np.random.default_rng(0).random((7, 6))
+    out = training.predict(model, x, batch_size=3)
+    assert out.shape == (7, 6) and out.dtype == np.float64
+    np.testing.assert_allclose(out, model.predict(x.astype("float32"), verbose=0), rtol=1e-5)
+    with pytest.raises(TypeError, match="model must be a keras.Model"):
+        training.predict("model", x)
+    with pytest.raises(ValueError, match=r"x must be a non-empty batch"):
+        training.predict(model, np.ones((0, 6)))
