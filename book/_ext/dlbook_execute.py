@@ -29,7 +29,6 @@ BUILD = ROOT / "_build"
 CACHE = BUILD / ".jupyter_cache"  # where jupyter-book points myst-nb
 DEPENDENCIES = BUILD / ".dlbook-dependencies.json"
 REPORT = BUILD / ".dlbook-execution.json"
-KEPT = (CACHE.name, DEPENDENCIES.name, REPORT.name)  # what a clean build keeps (dev.py)
 SETTINGS = {"DLBOOK_PROFILE": "quick", "KERAS_BACKEND": "tensorflow", "DLBOOK_FAST_FIT": "auto"}
 # the last cell of every run: the dlbook modules the chapter imported, as JSON
 IMPORTED = ("import json as _json, sys as _sys\n"
