@@ -87,22 +87,22 @@ def all_solutions(checkouts: dict[str, Path]) -> None:
 
 
 def start_cost(repeat: int) -> None:
-    from dlbook.grading import sandbox
+    from dlbook.grading import supervisor
     from dlbook.grading.runtime import limits
+    from dlbook.grading.runtime.protocol import Source, StudentJob
 
-    job = {"source": {"path": "empty.py", "kind": "module", "directory": "/submission",
-                      "cells": [["empty.py", "def f():\n    return None\n"]]},
-           "function": "f", "calls": [()]}
+    source = Source("empty.py", "module", "/submission",
+                    (("empty.py", "def f():\n    return None\n"),))
+    job = StudentJob(source, "f", ((),))
     print(f"3. starting one worker for an empty job (median of {repeat}; Keras: of 3):")
     print(f"   bubblewrap alone, /bin/true in the same sandbox: {bare_sandbox_ms(repeat):.0f} ms")
     for mode in ("bubblewrap", "processes"):
-        with sandbox.Sandbox(mode) as box:
+        with supervisor.Supervisor(mode) as box:
             for kind, count in (("numpy", repeat), ("keras", 3)):
                 times = []
                 for _ in range(count):
                     start = time.perf_counter()
-                    box.run("student", job, kind, limits.Limits(wall_s=60, cpu_s=60,
-                                                                memory_mb=4096))
+                    box.run(job, kind, limits.Limits(wall_s=60, cpu_s=60, memory_mb=4096))
                     times.append(time.perf_counter() - start)
                 print(f"   {mode:<10} {kind:<5} {statistics.median(times) * 1000:7.0f} ms")
 

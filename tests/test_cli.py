@@ -1,9 +1,12 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from dlbook import cli
+
+CH02 = str(Path(__file__).resolve().parents[1] / "solutions" / "ch02_gradient_descent.py")
 
 
 def test_info_reports_profile_and_backend(capsys, monkeypatch):
@@ -36,6 +39,11 @@ def test_data_shows_the_three_splits(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["budget", "ch99"], "chapter must be one of"),
     (["data", "imagenet"], "imagenet"),
+    # the grader cannot run as asked: nothing is graded
+    (["grade", "no/such/file.py"], "path must be an existing file or folder"),
+    (["grade", CH02, "--exercise", "ch02.nothing"], "exercise_id must be one of"),
+    (["grade", CH02, "--json", "/no/such/folder/r.json"], "--json must be in an existing folder"),
+    (["grade", CH02, "--memory", "-5"], "memory_mb must be a positive"),
 ])
 def test_bad_input_exits_2_with_the_reason(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:

@@ -150,7 +150,7 @@ def test_a_class_graded_on_one_exercise_has_one_column(graded, tmp_path):
          "--gradebook FILE"),
     (["--gradebook", "/no/such/folder/g.csv"], "--gradebook must be in an existing folder"),
     (["--gradebook", "g.csv", "--json", "r.json"], "--json is for one submission"),
-    (["--gradebook", "g.csv", "--jobs", "0"], "--jobs must be a positive number of processes, got 0"),
+    (["--gradebook", "g.csv", "--jobs", "0"], "--jobs must be an int >= 1, got 0"),
     (["--gradebook", "g.csv", "--exercise", "ch02.nothing"], "exercise_id must be one of"),
     (["--gradebook", "g.csv", "--isolation", "processes"], "needs --allow-weak-isolation"),
 ])
@@ -208,7 +208,7 @@ def test_any_failure_while_grading_a_student_becomes_the_status(monkeypatch):
 
 def fake_report(points: dict[str, tuple[float, float]]) -> GradeReport:
     """A report with one item per exercise: ``{exercise_id: (points, max)}``."""
-    results = [ExerciseResult(exercise_id, "f", "t", "l", "h", [Item("case", score, top)], "x")
+    results = [ExerciseResult(exercise_id, "f", "t", "l", "h", [Item("case", score, top)], "failed")
                for exercise_id, (score, top) in points.items()]
     return GradeReport(["submission.py"], results)
 

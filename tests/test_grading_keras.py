@@ -6,20 +6,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlbook.config import quiet_tensorflow
-
-quiet_tensorflow()
-import keras  # noqa: E402
-
-from dlbook.grading import check  # noqa: E402
-from dlbook.grading.keras_exercises import (  # noqa: E402
+from dlbook.grading import check
+from dlbook.grading.keras_exercises import (
     layer_problems,
     model_problems,
     moons,
     reference_description,
     training_data,
 )
-from dlbook.grading.runtime import codec, fixtures, keras_checks  # noqa: E402
+from dlbook.grading.runtime import codec, fixtures, keras_checks
+from dlbook.grading.runtime.protocol import Training, VerifyJob
+from dlbook.keras_import import keras
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "solutions"))
@@ -46,7 +43,7 @@ def test_check_runs_a_keras_builder_in_the_kernel_and_verifies_it_as_data():
 
 def test_the_verifier_describes_a_model_from_its_data():
     data = _as_data(ch04_keras.build_image_classifier())
-    student = keras_checks.verify({"model": data})["result"]["student"]
+    student = keras_checks.verify(VerifyJob(data)).result["student"]
     reference = reference_description("dlbook.models:build_image_classifier")
     assert student["class"] == "Functional" and reference["class"] == "Sequential"
     assert student["params"] == reference["params"] == 266_610
@@ -57,16 +54,16 @@ def test_the_verifier_describes_a_model_from_its_data():
 def test_a_configuration_that_does_not_load_fails_its_checks():
     data = codec.KerasModelData('{"module": "keras", "class_name": "Sequential", "config": '
                                 '{"layers": 3}}')
-    assert "could not be rebuilt" in keras_checks.verify({"model": data})["failure"]
+    assert "could not be rebuilt" in keras_checks.verify(VerifyJob(data)).failure
 
 
 def test_a_model_that_cannot_train_reports_why():
     model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
     x, y = training_data({"data": "images", "n": 8, "seed": 0})  # 28x28 images, 4 inputs
-    result = keras_checks.verify({"model": _as_data(model), "train": {
-        "x": x, "y": y, "loss": "sparse_categorical_crossentropy", "epochs": 1, "seed": 0}})
-    assert "error" in result["result"]["training"]
-    assert "training" not in keras_checks.verify({"model": _as_data(model)})["result"]
+    result = keras_checks.verify(VerifyJob(_as_data(model), train=Training(
+        x, y, "sparse_categorical_crossentropy", epochs=1)))
+    assert "error" in result.result["training"]
+    assert "training" not in keras_checks.verify(VerifyJob(_as_data(model))).result
 
 
 def test_accuracy_reads_sigmoid_and_softmax_outputs():

@@ -1,5 +1,8 @@
 """The chapter pages' table of coding exercises is read from the registry."""
 
+import subprocess
+import sys
+
 import pytest
 
 from dlbook.grading import coding_exercises, registry
@@ -25,14 +28,15 @@ def test_points_count_every_planned_check():
     assert listing.rows[0].points == sum(len(exercise.planned_checks(c)) for c in calls)
 
 
-@pytest.mark.parametrize("bad", ["3", "chapter3", "ch3", 3, None])
-def test_a_malformed_chapter_is_a_clear_error(bad):
-    with pytest.raises(ValueError, match="chapter must look like 'ch03'"):
+@pytest.mark.parametrize("bad, error", [("3", ValueError), ("chapter3", ValueError),
+                                        ("ch3", ValueError), (3, TypeError), (None, TypeError)])
+def test_a_malformed_chapter_is_a_clear_error(bad, error):
+    with pytest.raises(error, match=r"chapter must be one of \('ch01', 'ch02'"):
         coding_exercises(bad)
 
 
 def test_a_chapter_without_exercises_says_which_have_some():
-    with pytest.raises(ValueError, match="'ch99' has no graded exercises; chapters with some: ch01"):
+    with pytest.raises(ValueError, match=r"chapter must be one of \('ch01', .*\), got 'ch99'"):
         coding_exercises("ch99")
 
 
@@ -46,3 +50,21 @@ def test_feedback_links_point_into_the_published_book():
     assert BOOK_URL.startswith(baseurl.rstrip("/") + "/book/")
     exercise = registry.get("ch03.backward")
     assert exercise.link.startswith(baseurl) and "03_backpropagation.html#" in exercise.link
+
+
+def test_a_chapters_listing_imports_its_own_exercise_set_only():
+    # so that the build's cache re-runs a chapter when its own checks change, not anyone's
+    code = ("import sys; from dlbook.grading import coding_exercises, registry; "
+            "coding_exercises('ch05'); registry.get('ch03.backward'); "
+            "print(sorted(m for m in sys.modules if m.startswith('dlbook.grading.checks.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['dlbook.grading.checks.ch03', 'dlbook.grading.checks.ch05']"
+
+
+def test_every_exercise_is_listed_chapter_by_chapter_whatever_was_loaded_first():
+    code = ("from dlbook.grading import registry; registry.of_chapter('ch09'); "
+            "print(' '.join(e.chapter for e in registry.exercises().values()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    chapters = out.stdout.split()
+    assert chapters[0] == "ch01" and chapters == sorted(chapters)
+    assert chapters.count("ch09") == len(registry.of_chapter("ch09"))

@@ -51,6 +51,13 @@ def test_the_table_lists_exercise_points_max_status_and_total():
     assert table[-1].split()[:3] == ["total", "1", "3"]
 
 
+@pytest.mark.parametrize("status, error", [("timeout", ValueError), (None, TypeError)])
+def test_a_result_status_must_be_one_the_table_knows(status, error):
+    with pytest.raises(error, match="status must be one of"):
+        ExerciseResult("ch01.sigmoid", "sigmoid", "the sigmoid", "book/01.html#a", "a hint", [],
+                       status)
+
+
 def test_the_text_report_hides_hidden_details_and_truncates_output():
     result = _report().results[0]
     result.stdout = "x" * 5000

@@ -9,14 +9,15 @@ from dlbook.grading import registry
 from dlbook.grading.registry import ArrayExercise, Call, Outcome
 from dlbook.grading.runner import grade_exercise, outcomes_from_run, score_call, stop_reason
 from dlbook.grading.runtime.limits import Limits
-from dlbook.grading.sandbox import ExitInfo, Run
+from dlbook.grading.runtime.protocol import Called, ErrorInfo, Loaded, NotCallable
+from dlbook.grading.supervisor import ExitInfo, Run
 
 LIMITS = Limits(wall_s=2, cpu_s=3, memory_mb=100, output_mb=1)
-LOADED = {"event": "loaded", "notes": []}
+LOADED = Loaded()
 
 
 def _call(index, value):
-    return {"event": "call", "index": index, "seconds": 0.1, "value": value, "args_after": []}
+    return Called(index, 0.1, value, [])
 
 
 def test_frames_are_accepted_only_in_order():
@@ -27,7 +28,7 @@ def test_frames_are_accepted_only_in_order():
 
 
 def test_a_function_that_is_not_callable_is_not_defined():
-    frames = [LOADED, {"event": "not_callable", "type": "int"}]
+    frames = [LOADED, NotCallable("int")]
     (outcome,) = outcomes_from_run(Run(frames), 1, LIMITS, "sigmoid")
     assert outcome.status == "not_defined"
     assert outcome.message == "`sigmoid` is defined but is a int, not a function"
@@ -48,11 +49,18 @@ def test_stop_reasons_are_short_in_the_table_and_clear_in_the_feedback(exit_info
     assert reason[0] == short and words in reason[1]
 
 
-def test_malformed_error_fields_are_made_safe():
-    frames = [LOADED, {"event": "call", "index": 0, "seconds": "soon", "error": ["not", "dict"]}]
-    (outcome,) = outcomes_from_run(Run(frames), 1, LIMITS, "f")
-    assert outcome.status == "error" and outcome.seconds == 0.0
-    assert outcome.message.startswith("your function raised Error")
+def test_an_error_names_its_type_message_and_the_limit_it_hit():
+    error = ErrorInfo("MemoryError", "", "Traceback: ...")
+    (outcome,) = outcomes_from_run(Run([LOADED, Called(0, 0.5, error=error)]), 1, LIMITS, "f")
+    assert outcome.status == "error" and outcome.seconds == 0.5
+    assert outcome.message == ("your function raised MemoryError (the memory limit is 100 MiB)\n"
+                               "Traceback: ...")
+
+
+@pytest.mark.parametrize("status, error", [("timeout", ValueError), (None, TypeError)])
+def test_an_outcome_status_must_be_one_of_the_statuses(status, error):
+    with pytest.raises(error, match="status must be one of"):
+        Outcome(status)
 
 
 def _exercise(**fields) -> ArrayExercise:

@@ -1,4 +1,4 @@
-"""The bubblewrap sandbox: what a submission can see and do in it, and what the grader reads back."""
+"""The bubblewrap sandbox: what a submission can see and do in it, and what the supervisor reads back."""
 
 import json
 import os
@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlbook.grading import isolation, sandbox, seccomp
+from dlbook.grading import isolation, seccomp, supervisor
 from dlbook.grading.runtime import codec, limits
+from dlbook.grading.runtime.protocol import Called, Source, StudentJob
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMITS = limits.Limits(wall_s=20.0, cpu_s=20.0)
@@ -60,15 +61,21 @@ def probe(port, paths):
 '''
 
 
-def _job(code: str, function: str, calls: list, directory="/submission") -> dict:
-    return {"source": {"path": "probe.py", "kind": "module", "directory": directory,
-                       "cells": [["probe.py", textwrap.dedent(code)]]},
-            "function": function, "calls": calls}
+def _job(code: str, function: str, calls: list) -> StudentJob:
+    source = Source("probe.py", "module", "/submission", (("probe.py", textwrap.dedent(code)),))
+    return StudentJob(source, function, tuple(calls))
+
+
+def _returned(run: supervisor.Run):
+    """The value the first call returned."""
+    call = run.frames[1]
+    assert isinstance(call, Called) and call.error is None, (run.frames, run.stderr)
+    return call.value
 
 
 @pytest.fixture(scope="module")
 def box():
-    with sandbox.Sandbox("bubblewrap") as box:
+    with supervisor.Supervisor("bubblewrap") as box:
         yield box
 
 
@@ -83,13 +90,12 @@ def facts(box, tmp_path_factory):
     try:
         paths = [str(ROOT / "dlbook"), str(ROOT / "solutions"), str(secret), box.root,
                  *isolation.hidden_paths()]
-        run = box.run("student", _job(PROBE, "probe", [(listener.getsockname()[1], paths)]),
-                      "numpy", LIMITS)
+        run = box.run(_job(PROBE, "probe", [(listener.getsockname()[1], paths)]), "numpy",
+                      LIMITS)
     finally:
         del os.environ["DLBOOK_TEST_CANARY"]
         listener.close()
-    assert run.frames[1]["event"] == "call" and "value" in run.frames[1], (run.frames, run.stderr)
-    return json.loads(run.frames[1]["value"])
+    return json.loads(_returned(run))
 
 
 def test_the_sandbox_runs_as_an_unprivileged_user_without_capabilities(facts):
@@ -129,8 +135,8 @@ def test_it_imports_the_submissions_own_modules_and_nothing_beside_them(box, tmp
     code = ("import os\nfrom helpers import double\n"
             "def f(x):\n    return double(x), sorted(os.listdir('/submission'))\n")
     files = [str(p) for p in sorted(tmp_path.glob("*.py")) if not p.is_symlink()]
-    run = box.run("student", _job(code, "f", [(np.ones(2),)]), "numpy", LIMITS, files)
-    value, listing = run.frames[1]["value"]
+    run = box.run(_job(code, "f", [(np.ones(2),)]), "numpy", LIMITS, files)
+    value, listing = _returned(run)
     assert np.array_equal(value, [2.0, 2.0]) and listing == ["helpers.py"]
 
 
@@ -138,7 +144,7 @@ def test_a_runaway_is_ended_at_its_wall_clock_limit_with_everything_in_it(box):
     code = "import threading, time\ndef f():\n    threading.Thread(target=time.sleep, " \
            "args=(100,)).start()\n    time.sleep(100)\n"
     start = time.monotonic()
-    run = box.run("student", _job(code, "f", [()]), "numpy", limits.Limits(wall_s=1.0))
+    run = box.run(_job(code, "f", [()]), "numpy", limits.Limits(wall_s=1.0))
     assert run.exit.timed_out and time.monotonic() - start < 30
     assert run.exit.wall_s < 10  # counted from the student's code, not the interpreter's start
     leftovers = [p for p in os.listdir("/proc") if p.isdigit() and "dlbook_runtime" in
@@ -155,6 +161,12 @@ def test_a_bubblewrap_too_old_for_the_sandbox_is_refused_and_auto_falls_back(tmp
     with pytest.raises(isolation.IsolationError, match="bubblewrap 0.6.1 is too old"):
         isolation.choose("bubblewrap", str(tmp_path))
     assert isolation.choose("auto", str(tmp_path)).name == "processes"
+
+
+@pytest.mark.parametrize("mode, error", [("docker", ValueError), (None, TypeError)])
+def test_an_unknown_isolation_is_named(tmp_path, mode, error):
+    with pytest.raises(error, match="isolation must be one of"):
+        isolation.choose(mode, str(tmp_path))
 
 
 def test_the_seccomp_filter_is_a_bpf_program_with_the_clone_rule():
@@ -200,10 +212,25 @@ def _npy_header(shape) -> bytes:
     (_message({"value": {"dict": {"event": {"list": []}}}, "arrays": 0}), "not a known event"),
     (_message({"value": {"dict": {"event": "call", "index": 0}}, "arrays": 0}),
      "no seconds of type float"),
+    (_message({"value": {"dict": {"event": "call", "index": 0, "seconds": "soon",
+                                  "error": {"list": ["not", "dict"]}}}, "arrays": 0}),
+     "no seconds of type float"),
+    (_message({"value": {"dict": {"event": "call", "index": 0, "seconds": 0.5,
+                                  "error": {"list": ["not", "dict"]}}}, "arrays": 0}),
+     "no error of type dict"),
+    (_message({"value": {"dict": {"event": "call", "index": 0, "seconds": 0.5,
+                                  "error": {"dict": {"type": "E"}}}}, "arrays": 0}),
+     "a result frame has a malformed error"),
+    (_message({"value": {"dict": {"event": "loaded", "notes": {"list": ["a"]}}}, "arrays": 0}),
+     "a loaded frame has no notes of type tuple"),
+    (_message({"value": {"dict": {"event": "missing", "defined": {"tuple": [1]}}}, "arrays": 0}),
+     "a missing frame has defined that are not all str"),
+    (_message({"value": {"dict": {"event": "verified"}}, "arrays": 0}),
+     "either a result or a failure"),
 ])
 def test_hostile_frames_make_an_invalid_result_not_a_crash(tmp_path, message, problem):
     (tmp_path / "result").write_bytes(_frame(message))
-    run = sandbox.read_run(tmp_path, LIMITS, sandbox.ExitInfo(code=0))
+    run = supervisor.read_run(tmp_path, LIMITS, supervisor.ExitInfo(code=0))
     assert run.frames == [] and problem in run.corrupt
 
 
@@ -215,13 +242,13 @@ def test_hostile_frames_make_an_invalid_result_not_a_crash(tmp_path, message, pr
 def test_a_result_file_that_is_not_a_file_is_reported_without_reading_it(tmp_path, make, problem):
     make(tmp_path / "result")
     start = time.monotonic()
-    run = sandbox.read_run(tmp_path, LIMITS, sandbox.ExitInfo(code=0))
+    run = supervisor.read_run(tmp_path, LIMITS, supervisor.ExitInfo(code=0))
     assert run.corrupt == problem and time.monotonic() - start < 5
 
 
 def test_a_result_file_is_read_only_up_to_the_output_limit(tmp_path):
     (tmp_path / "result").write_bytes(b"\xff" * (3 * limits.MIB))
-    data, problem = sandbox.read_untrusted(tmp_path / "result", limits.MIB)
+    data, problem = supervisor.read_untrusted(tmp_path / "result", limits.MIB)
     assert len(data) == limits.MIB and problem is None
 
 
@@ -231,7 +258,7 @@ def test_a_worker_that_ended_while_the_grader_was_held_up_is_not_a_time_out():
     if pid == 0:
         os._exit(0)
     os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)  # exited, still waiting to be reaped
-    info = sandbox.wait_for(pid, wall_s=0.0)
+    info = supervisor.wait_for(pid, wall_s=0.0)
     assert not info.timed_out and info.code == 0
 
 
@@ -239,9 +266,9 @@ def test_the_supervisor_looks_at_a_finished_worker_before_calling_a_time_out():
     process = subprocess.Popen(["true"])
     ready_read, ready_write = os.pipe()
     os.close(ready_write)
-    supervisor = sandbox.Supervisor(process, ready_read, None, "numpy", LIMITS)
+    watch = supervisor.WorkerWatch(process, ready_read, None, "numpy", LIMITS)
     os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
-    supervisor.deadline = time.monotonic() - 1.0  # the grader was held up past the deadline
-    info = supervisor.wait()
+    watch.deadline = time.monotonic() - 1.0  # the grader was held up past the deadline
+    info = watch.wait()
     os.close(ready_read)
     assert not info.timed_out and info.code == 0

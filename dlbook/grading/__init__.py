@@ -16,21 +16,23 @@ How it works, and why it cannot be fooled:
   seeded public and hidden calls, a reference in ``dlbook``, a stated
   tolerance (:mod:`~dlbook.grading.compare`), a hint and a book section.
 - **Isolation** (:mod:`~dlbook.grading.isolation`,
-  :mod:`~dlbook.grading.sandbox`, :mod:`~dlbook.grading.seccomp`): student
+  :mod:`~dlbook.grading.supervisor`, :mod:`~dlbook.grading.seccomp`): student
   code runs only in workers, one per exercise (public cases, then hidden
-  cases in another), each in a bubblewrap sandbox: own PID, network, IPC
-  and mount namespaces, a read-only file system with the interpreter, NumPy
-  (or Keras) and the student runtime (:mod:`~dlbook.grading.runtime`) and
-  nothing of the grader, no capabilities, ``no_new_privs``, a seccomp filter
-  against new processes, an unprivileged uid under root; held to a
-  wall-clock limit, ``RLIMIT_CPU`` and ``RLIMIT_AS``
-  (:mod:`~dlbook.grading.runtime.limits`: 10 s, 10 s, 1 GiB for NumPy
-  exercises). Where the sandbox cannot start, plain processes (weak, and
-  said so). A worker writes each result as framed plain data
+  cases in another). The supervisor (the grader's side) starts each in a
+  bubblewrap sandbox: own PID, network, IPC and mount namespaces, a
+  read-only file system with the interpreter, NumPy (or Keras) and the
+  worker side (:mod:`~dlbook.grading.runtime`) and nothing of the grader, no
+  capabilities, ``no_new_privs``, a seccomp filter against new processes, an
+  unprivileged uid under root; held to a wall-clock limit, ``RLIMIT_CPU`` and
+  ``RLIMIT_AS`` (:mod:`~dlbook.grading.runtime.limits`: 10 s, 10 s, 1 GiB for
+  NumPy exercises). Where the sandbox cannot start, plain processes (weak,
+  and said so). The job and each result travel as typed records
+  (:mod:`~dlbook.grading.runtime.protocol`) in framed plain data
   (:mod:`~dlbook.grading.runtime.codec`: JSON plus ``.npy`` arrays, no
-  pickle) to a file the grader reads only after every process of the
-  worker is gone, without following links and with capped sizes; its
-  stdout and stderr are shown truncated, and only for public cases.
+  pickle); the grader reads the results only after every process of the
+  worker is gone, without following links, with capped sizes, and checks
+  every field; the worker's stdout and stderr are shown truncated, and only
+  for public cases.
 - **Judging** happens in the grading process only, on those plain values:
   a submission that patches NumPy patches its own process; an object whose
   ``__eq__`` always says True arrives as data or not at all; NaN, a wrong

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from dlbook import validation
 from dlbook.grading import registry, results_file, runner, sources
 from dlbook.grading.report import GradeReport
 from dlbook.grading.runtime.limits import Limits
@@ -140,8 +141,8 @@ def grade_class(folder: str | os.PathLike, gradebook: str | os.PathLike,
 def _check_grading_options(exercise_ids: list[str] | None, limit_overrides: dict | None,
                            jobs: int | None) -> None:
     # checked once, here: in the pool, a bad --exercise would fail every student instead
-    if jobs is not None and jobs < 1:
-        raise ValueError(f"--jobs must be a positive number of processes, got {jobs}")
+    if jobs is not None:
+        validation.integer("--jobs", jobs, minimum=1)
     for exercise_id in exercise_ids or []:
         registry.get(exercise_id)
     Limits().with_overrides(limit_overrides or {})

@@ -1,5 +1,8 @@
 """How a worker is isolated: a bubblewrap sandbox where one can start, plain processes where not.
 
+The supervisor (:mod:`dlbook.grading.supervisor`) asks the isolation chosen
+here for the command line that starts each worker.
+
 :class:`Bubblewrap` (the full isolation) starts each worker with ``bwrap``
 (bubblewrap, the sandbox Flatpak is built on):
 
@@ -41,8 +44,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from dlbook import validation
 from dlbook.grading import seccomp
 from dlbook.grading.runtime import worker
+from dlbook.grading.runtime.protocol import Kind
 
 RUNTIME_DIR = Path(worker.RUNTIME_DIR)
 PACKAGE_DIR = RUNTIME_DIR.parents[1]  # dlbook/
@@ -69,7 +74,7 @@ class IsolationError(RuntimeError):
     """The requested isolation cannot be had on this machine (the message says why)."""
 
 
-def worker_environment(kind: str) -> dict:
+def worker_environment(kind: Kind) -> dict:
     """The environment a worker starts with: nothing of the grader's but what the libraries need."""
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
            "PYTHONDONTWRITEBYTECODE": "1", "MALLOC_ARENA_MAX": "2", "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -133,7 +138,7 @@ def dependency_closure(roots) -> list[metadata.Distribution]:
     return list(seen.values())
 
 
-def distributions(kind: str) -> list[metadata.Distribution]:
+def distributions(kind: Kind) -> list[metadata.Distribution]:
     """The installed distributions an exercise of ``kind`` may import, dependencies included."""
     return dependency_closure([*ROOTS[kind], *(backend_distributions() if kind == "keras" else [])])
 
@@ -147,7 +152,7 @@ def top_level_paths(dist: metadata.Distribution) -> set[Path]:
 
 
 @functools.cache
-def library_binds(kind: str) -> tuple[tuple[str, str], ...]:
+def library_binds(kind: Kind) -> tuple[tuple[str, str], ...]:
     """``(host path, sandbox path)`` of every library an exercise of ``kind`` may import."""
     paths = {path for dist in distributions(kind) for path in top_level_paths(dist)}
     return tuple(sorted((str(path), f"{SANDBOX_SITE}/{path.name}") for path in paths))
@@ -203,7 +208,7 @@ class Processes:
         if not link.exists():
             link.symlink_to(RUNTIME_DIR, target_is_directory=True)
 
-    def launch(self, kind: str, env: dict, fds: tuple[int, ...], scratch_mb: int,
+    def launch(self, kind: Kind, env: dict, fds: tuple[int, ...], scratch_mb: int,
                submission: list[str]) -> Launch:
         program = bootstrap(str(self.runtime_parent))
         return Launch([sys.executable, "-I", "-c", program], fds, {**worker_environment(kind), **env})
@@ -243,7 +248,7 @@ class Bubblewrap:
                             "processes); read-only interpreter and libraries; no view of the "
                             "grader, the reference implementations or its files")
 
-    def launch(self, kind: str, env: dict, fds: tuple[int, ...], scratch_mb: int,
+    def launch(self, kind: Kind, env: dict, fds: tuple[int, ...], scratch_mb: int,
                submission: list[str]) -> Launch:
         seccomp_fd = os.open(self.seccomp_path, os.O_RDONLY | os.O_CLOEXEC)
         status_read, status_write = os.pipe()
@@ -274,7 +279,7 @@ class Bubblewrap:
         return [self.setpriv, f"--reuid={ids}", f"--regid={ids}", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
 
-    def filesystem_args(self, kind: str, submission: list[str]) -> list[str]:
+    def filesystem_args(self, kind: Kind, submission: list[str]) -> list[str]:
         args: list[str] = []
         for path in SYSTEM_DIRS:
             if os.path.islink(path):
@@ -314,8 +319,7 @@ MODES = ("auto", "bubblewrap", "processes")
 def choose(mode: str, root: str):
     """The isolation for ``mode``: ``"bubblewrap"`` (or an :class:`IsolationError` saying why
     not), ``"processes"``, or ``"auto"``: bubblewrap if it works here, else processes."""
-    if mode not in MODES:
-        raise ValueError(f"isolation must be one of {', '.join(MODES)}, got {mode!r}")
+    validation.choice("isolation", mode, MODES)
     if mode == "processes":
         return Processes(root)
     try:

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dlbook.grading.registry import Call, Check, Exercise, Outcome, resolve
+from dlbook.grading.registry import Call, Check, Exercise, Outcome, Services, resolve
 from dlbook.grading.runtime import keras_checks
 from dlbook.grading.runtime.codec import KerasModelData
 from dlbook.grading.runtime.limits import KERAS_LIMITS, Limits
+from dlbook.grading.runtime.protocol import Training, VerifyJob
 
 MIN_LOSS_DROP = 0.10  # a short training run must lower the loss by at least 10 %
 
@@ -43,10 +44,8 @@ def training_data(spec: dict) -> tuple[np.ndarray, np.ndarray]:
 
 @functools.cache
 def reference_description(reference: str) -> dict:
-    """:func:`keras_checks.describe` of the model the reference builder makes (in the grader)."""
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
+    """:func:`keras_checks.describe` of the model the reference builder makes (in the grader;
+    the builder's module brings Keras in through :mod:`dlbook.keras_import`)."""
     return keras_checks.describe(resolve(reference)())
 
 
@@ -84,10 +83,10 @@ class KerasExercise(Exercise):
     limits: Limits = KERAS_LIMITS
     needs_keras: bool = True
 
-    def verify_job(self, model: KerasModelData) -> dict:
+    def verify_job(self, model: KerasModelData) -> VerifyJob:
         raise NotImplementedError
 
-    def measured(self, call: Call, outcome: Outcome, services) -> dict | list[str]:
+    def measured(self, call: Call, outcome: Outcome, services: Services) -> dict | list[str]:
         """The verifier's measurements of the returned model, or the problems that prevent them."""
         problems = model_problems(outcome.value)
         if problems:
@@ -98,7 +97,7 @@ class KerasExercise(Exercise):
     def with_reference(self, measured: dict) -> dict:
         return measured
 
-    def judge(self, call: Call, outcome: Outcome, services) -> list[Check]:
+    def judge(self, call: Call, outcome: Outcome, services: Services) -> list[Check]:
         measured = self.measured(call, outcome, services)
         if isinstance(measured, list):
             return [Check(check.name, tuple(measured), check.hidden)
@@ -116,7 +115,9 @@ class KerasBuilderExercise(KerasExercise):
 
     The expected architecture is the one the ``reference`` builder in
     :mod:`dlbook.models` produces. ``train`` says what the short training
-    run is (``{"data": "iris"|"images", "loss": ..., "epochs": ..., "seed": ...}``).
+    run is: its data (``"data"``: ``"iris"`` or ``"images"``, ``"n"`` of them)
+    and the other fields of :class:`~dlbook.grading.runtime.protocol.Training`
+    (``{"data": "iris", "loss": ..., "epochs": ..., "seed": ...}``).
     """
 
     reference: str = ""
@@ -128,10 +129,10 @@ class KerasBuilderExercise(KerasExercise):
         return [Check(name) for name in
                 names + ["layers", "output shape", "parameter count", "training run"]]
 
-    def verify_job(self, model: KerasModelData) -> dict:
+    def verify_job(self, model: KerasModelData) -> VerifyJob:
         x, y = training_data(self.train)
-        return {"model": model, "train": {**{k: v for k, v in self.train.items() if k != "data"},
-                                          "x": x, "y": y}}
+        settings = {key: value for key, value in self.train.items() if key not in ("data", "n")}
+        return VerifyJob(model, train=Training(x, y, **settings))
 
     def with_reference(self, measured: dict) -> dict:
         return {**measured, "reference": reference_description(self.reference)}
@@ -180,11 +181,11 @@ class KerasFitExercise(KerasExercise):
                 Check(f"training accuracy >= {self.threshold:.0%}"),
                 Check(f"held-out accuracy >= {self.threshold:.0%}", hidden=True)]
 
-    def verify_job(self, model: KerasModelData) -> dict:
+    def verify_job(self, model: KerasModelData) -> VerifyJob:
         split = moons(self.seed)
-        return {"model": model, "accuracy": {part: (getattr(split, f"x_{part}"),
-                                                    getattr(split, f"y_{part}"))
-                                             for part in ("train", "test")}}
+        return VerifyJob(model, accuracy={part: (getattr(split, f"x_{part}"),
+                                                 getattr(split, f"y_{part}"))
+                                          for part in ("train", "test")})
 
     def problems(self, check: str, measured: dict) -> list[str]:
         if check.startswith("compiled"):

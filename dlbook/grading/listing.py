@@ -9,10 +9,9 @@ the registry, so the page can never list an exercise the grader lacks.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
-from dlbook import distribution
+from dlbook import distribution, validation
 from dlbook.grading import registry
 
 
@@ -74,15 +73,11 @@ def exercise_file(chapter: str) -> str:
 
 def coding_exercises(chapter: str) -> ExerciseListing:
     """The graded exercises of ``chapter`` (``"ch01"``, ``"ch02"``, ...), in registry order."""
-    if not isinstance(chapter, str) or not re.fullmatch(r"ch\d\d", chapter):
-        raise ValueError(f"chapter must look like 'ch03', got {chapter!r}")
-    exercises = registry.of_chapter(chapter)
-    if not exercises:
-        known = sorted({e.chapter for e in registry.exercises().values()})
-        raise ValueError(f"chapter {chapter!r} has no graded exercises; chapters with some: "
-                         f"{', '.join(known)}")
+    from dlbook.grading.checks import CHAPTERS
+
+    validation.choice("chapter", chapter, CHAPTERS)
     rows = []
-    for exercise in exercises:
+    for exercise in registry.of_chapter(chapter):
         calls = exercise.calls()
         checks = sum(len(exercise.planned_checks(call)) for call in calls)
         hidden = sum(call.hidden for call in calls)

@@ -20,19 +20,21 @@ import os
 import sys
 import time
 
-from dlbook.grading import registry, sandbox
+from dlbook.grading import registry
 from dlbook.grading.report import ExerciseResult
 from dlbook.grading.runner import grade_exercise
-from dlbook.grading.runtime import codec, keras_checks, standin, worker
+from dlbook.grading.runtime import codec, keras_checks, protocol, standin, worker
 from dlbook.grading.runtime.limits import Limits
+from dlbook.grading.runtime.protocol import Done, Loaded, VerifyJob
+from dlbook.grading.supervisor import ExitInfo, Run, run_forked
 
 
 class LocalServices:
-    """Keras verification in this process (the notebook's own Keras)."""
+    """The :class:`~dlbook.grading.registry.Services` of ``check()``: Keras verification in this
+    process (the notebook's own Keras)."""
 
-    def verify(self, job: dict, verify_limits: Limits) -> dict | str:
-        frame = keras_checks.verify(job)
-        return frame["result"] if "result" in frame else frame["failure"]
+    def verify(self, job: VerifyJob, verify_limits: Limits) -> dict | str:
+        return keras_checks.verify(job).answer()
 
 
 def _fresh_arguments(calls) -> list[tuple]:
@@ -42,31 +44,32 @@ def _fresh_arguments(calls) -> list[tuple]:
 
 
 def _forked_execute(function):
-    def execute(calls, budget: Limits) -> sandbox.Run:
-        def target(emit):
+    def execute(calls, budget: Limits) -> Run:
+        def target(emit: worker.Emit) -> None:
             arguments = _fresh_arguments(calls)
             standin.install()
-            emit({"event": "loaded", "notes": []})
+            emit(Loaded())
             worker.run_calls(function, arguments, emit)
-            emit({"event": "done"})
+            emit(Done())
 
-        return sandbox.run_forked(target, budget)
+        return run_forked(target, budget)
 
     return execute
 
 
 def _in_process_execute(function):
-    def execute(calls, budget: Limits) -> sandbox.Run:
-        frames = [{"event": "loaded", "notes": []}]
+    def execute(calls, budget: Limits) -> Run:
+        frames = [Loaded()]
         out, err = io.StringIO(), io.StringIO()
         start = time.monotonic()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            # sent as data and read back, as from a worker: a model becomes its configuration
             worker.run_calls(function, _fresh_arguments(calls),
-                             lambda frame: frames.append(codec.decode(codec.encode(frame))),
+                             lambda frame: frames.append(protocol.decode(protocol.encode(frame))),
                              catch=(Exception, SystemExit))
-        frames.append({"event": "done"})
-        return sandbox.Run(frames, out.getvalue(), err.getvalue(),
-                           sandbox.ExitInfo(code=0, wall_s=time.monotonic() - start))
+        frames.append(Done())
+        return Run(frames, out.getvalue(), err.getvalue(),
+                   ExitInfo(code=0, wall_s=time.monotonic() - start))
 
     return execute
 

@@ -9,7 +9,8 @@ one module per chapter, and register themselves when that package loads.
 
 References are named as ``"module:function"`` strings and imported only when
 a case is judged, so listing the exercises imports neither the NumPy
-references nor Keras.
+references nor Keras. What a check may ask of the grader while it judges is
+the :class:`Services` protocol.
 """
 
 from __future__ import annotations
@@ -18,14 +19,21 @@ import copy
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, Protocol, get_args
 
 import numpy as np
 
+from dlbook import validation
 from dlbook.grading import compare as cmp
 from dlbook.grading.runtime.limits import NUMPY_LIMITS, Limits
+from dlbook.grading.runtime.protocol import ErrorInfo, VerifyJob
 
 # The published book (``html.baseurl`` in _config.yml): feedback links work from any notebook.
 BOOK_URL = "https://dlbook.github.io/dlbook/book/{page}.html"
+
+OutcomeStatus = Literal["ok", "error", "not_implemented", "not_defined", "import_error",
+                        "unencodable", "stopped", "not_run", "reference"]
+OUTCOME_STATUSES = get_args(OutcomeStatus)
 
 
 @dataclass(frozen=True)
@@ -46,15 +54,19 @@ class Outcome:
     the exception), ``"not_implemented"``, ``"not_defined"``,
     ``"import_error"``, ``"unencodable"``, ``"stopped"`` (the process ended
     or was ended during this call; ``value`` is then a short status such as
-    ``"time limit"``), ``"not_run"``; ``message`` explains.
+    ``"time limit"``), ``"not_run"``, ``"reference"`` (it used the book's
+    reference implementation); ``message`` explains.
     """
 
-    status: str
+    status: OutcomeStatus
     value: object = None
     args_after: object = None
-    error: dict | None = None
+    error: ErrorInfo | None = None
     message: str = ""
     seconds: float = 0.0
+
+    def __post_init__(self):
+        validation.choice("status", self.status, OUTCOME_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,18 @@ class Check:
     name: str
     problems: tuple[str, ...] = ()
     hidden: bool = False
+
+
+class Services(Protocol):
+    """What a check may ask of the grader while it judges a call (:meth:`Exercise.judge`).
+
+    ``dlbook grade`` verifies in a sandboxed worker (:class:`dlbook.grading.runner.Grader`);
+    ``check()`` in a notebook, in the notebook
+    (:class:`dlbook.grading.notebook.LocalServices`).
+    """
+
+    def verify(self, job: VerifyJob, verify_limits: Limits) -> dict | str:
+        """The verifier's measurements of a returned model, or why there are none."""
 
 
 def resolve(target: str) -> Callable:
@@ -120,7 +144,7 @@ class Exercise:
         """The scored checks one call yields, as yet unjudged (one per call by default)."""
         return [Check(call.label)]
 
-    def judge(self, call: Call, outcome: Outcome, services) -> list[Check]:
+    def judge(self, call: Call, outcome: Outcome, services: Services) -> list[Check]:
         """The checks of a call whose function returned normally (``outcome.status == "ok"``)."""
         raise NotImplementedError
 
@@ -148,7 +172,7 @@ class ArrayExercise(Exercise):
     def expected(self, call: Call):
         return resolve(self.reference)(*copy.deepcopy(call.args))
 
-    def judge(self, call: Call, outcome: Outcome, services) -> list[Check]:
+    def judge(self, call: Call, outcome: Outcome, services: Services) -> list[Check]:
         problems = self.value_problems(self.expected(call), outcome.value)
         problems += cmp.changed_inputs(call.args, outcome.args_after, self.arg_names)
         problems += self.gradient_problems(call, outcome.value)
@@ -197,22 +221,31 @@ def register(exercise: Exercise) -> Exercise:
 
 
 def exercises() -> dict[str, Exercise]:
-    """Every registered exercise by id, in the order the chapters define them."""
-    from dlbook.grading import checks  # noqa: F401 (registers the exercise sets)
+    """Every exercise by id, chapter by chapter in the order each chapter defines them."""
+    from dlbook.grading import checks
 
-    return dict(_EXERCISES)
+    checks.load()
+    return {e.id: e for e in sorted(_EXERCISES.values(), key=lambda e: e.chapter)}
 
 
 def get(exercise_id: str) -> Exercise:
-    """The exercise ``exercise_id``; ValueError listing the known ids otherwise."""
+    """The exercise ``exercise_id``; a ValueError listing the known ids if it is not one.
+
+    Only the set of the chapter the id names (``ch03`` for ``"ch03.backward"``) is imported.
+    """
+    if isinstance(exercise_id, str):
+        of_chapter(exercise_id.partition(".")[0])
+        if exercise_id in _EXERCISES:
+            return _EXERCISES[exercise_id]
     known = exercises()
-    if not isinstance(exercise_id, str):
-        raise TypeError(f"exercise_id must be a str like 'ch03.backward', "
-                        f"got {type(exercise_id).__name__}")
-    if exercise_id not in known:
-        raise ValueError(f"exercise_id must be one of {', '.join(known)}; got {exercise_id!r}")
-    return known[exercise_id]
+    return known[validation.choice("exercise_id", exercise_id, known)]
 
 
 def of_chapter(chapter: str) -> list[Exercise]:
-    return [e for e in exercises().values() if e.chapter == chapter]
+    """The exercises of ``chapter``, importing its set alone: a chapter that lists its
+    exercises depends on its own checks, not on every chapter's (the build's cache sees that)."""
+    from dlbook.grading import checks
+
+    if chapter in checks.CHAPTERS:
+        checks.load((chapter,))
+    return [e for e in _EXERCISES.values() if e.chapter == chapter]

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
+
+from dlbook import validation
 
 OUTPUT_SHOWN = 1500  # characters of a submission's captured output shown in feedback
 VISIBILITIES = ("after_published", "hidden", "after_due_date", "visible")
+
+# Why a worker stopped before it finished (:func:`dlbook.grading.runner.stop_reason`).
+StopReason = Literal["time limit", "CPU limit", "output limit", "killed", "invalid result",
+                     "worker failed", "exited"]
+# The status column of the table (:func:`dlbook.grading.runner.status`).
+ExerciseStatus = Literal["passed", "partial", "failed", "not implemented yet", "not defined",
+                         "import error", "uses the reference implementation", "memory limit",
+                         StopReason]
+EXERCISE_STATUSES = get_args(ExerciseStatus)
 
 
 @dataclass(frozen=True)
@@ -31,8 +44,23 @@ class Item:
         return "passed" if self.passed else "\n".join(self.problems)
 
 
+class Scored:
+    """``score`` and ``max_score``: the points and the maximum of every scored item, summed."""
+
+    def scored_items(self) -> Iterable[Item]:
+        raise NotImplementedError
+
+    @property
+    def score(self) -> float:
+        return sum(item.points for item in self.scored_items())
+
+    @property
+    def max_score(self) -> float:
+        return sum(item.max_points for item in self.scored_items())
+
+
 @dataclass
-class ExerciseResult:
+class ExerciseResult(Scored):
     """The graded exercise: its items, status, notes and the submission's captured output."""
 
     exercise_id: str
@@ -41,7 +69,7 @@ class ExerciseResult:
     link: str
     hint: str
     items: list[Item]
-    status: str
+    status: ExerciseStatus
     notes: list[str] = field(default_factory=list)
     stdout: str = ""
     stderr: str = ""
@@ -49,13 +77,11 @@ class ExerciseResult:
     peak_memory_mb: float = 0.0
     source: str = ""
 
-    @property
-    def score(self) -> float:
-        return sum(item.points for item in self.items)
+    def __post_init__(self):
+        validation.choice("status", self.status, EXERCISE_STATUSES)
 
-    @property
-    def max_score(self) -> float:
-        return sum(item.max_points for item in self.items)
+    def scored_items(self) -> list[Item]:
+        return self.items
 
     def lines(self) -> list[tuple[str, str]]:
         """The report as ``(style, text)`` lines; styles are rich style names."""
@@ -132,7 +158,7 @@ def exercise_html(result: ExerciseResult) -> str:
 
 
 @dataclass
-class GradeReport:
+class GradeReport(Scored):
     """All exercises graded from one or more student files."""
 
     sources: list[str]
@@ -140,13 +166,8 @@ class GradeReport:
     seconds: float = 0.0
     isolation: dict = field(default_factory=dict)  # isolation.describe() of what ran the code
 
-    @property
-    def score(self) -> float:
-        return sum(r.score for r in self.results)
-
-    @property
-    def max_score(self) -> float:
-        return sum(r.max_score for r in self.results)
+    def scored_items(self) -> Iterable[Item]:
+        return (item for result in self.results for item in result.items)
 
     def table(self) -> str:
         """The summary table: exercise, points, max, status, and the total."""
@@ -162,9 +183,7 @@ class GradeReport:
 
     def gradescope(self, hidden_visibility: str = "after_published") -> dict:
         """Gradescope's ``results.json``: one test per scored check."""
-        if hidden_visibility not in VISIBILITIES:
-            raise ValueError(f"hidden_visibility must be one of {VISIBILITIES}, "
-                             f"got {hidden_visibility!r}")
+        validation.choice("hidden_visibility", hidden_visibility, VISIBILITIES)
         tests = []
         several = len(self.sources) > 1
         for result in self.results:

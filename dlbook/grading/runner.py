@@ -8,7 +8,7 @@ workers share the exercise's limits: the hidden worker gets what the public
 one left of the wall-clock and CPU budget. A file that cannot even be
 imported (it raises, hangs, or kills itself while loading) is run once;
 every exercise of it gets that verdict. A worker that leaves results the
-grader cannot read (:func:`dlbook.grading.sandbox.read_run`) gets "invalid
+grader cannot read (:func:`dlbook.grading.supervisor.read_run`) gets "invalid
 result" for its exercise, and the grading of the others goes on.
 """
 
@@ -23,11 +23,22 @@ from dataclasses import replace
 from pathlib import Path
 
 from dlbook.grading.isolation import SANDBOX_SUBMISSION, describe
-from dlbook.grading.registry import Call, Exercise, Outcome
-from dlbook.grading.report import ExerciseResult, GradeReport, Item
+from dlbook.grading.registry import Call, Exercise, Outcome, Services
+from dlbook.grading.report import ExerciseResult, ExerciseStatus, GradeReport, Item, StopReason
 from dlbook.grading.runtime.limits import Limits
-from dlbook.grading.sandbox import Run, Sandbox
+from dlbook.grading.runtime.protocol import (
+    Called,
+    ErrorInfo,
+    ImportFailed,
+    Loaded,
+    Missing,
+    NotCallable,
+    StudentJob,
+    Verified,
+    VerifyJob,
+)
 from dlbook.grading.sources import StudentSource, find_sources
+from dlbook.grading.supervisor import Run, Supervisor
 
 MIN_BUDGET_S = 0.05
 HIDDEN_FAILURE = "failed (hidden case: no details are shown)"
@@ -38,7 +49,8 @@ Execute = Callable[[list[Call], Limits], Run]
 # From frames to outcomes
 
 
-def outcomes_from_run(run: Run, n_calls: int, worker_limits: Limits, function: str) -> list:
+def outcomes_from_run(run: Run, n_calls: int, worker_limits: Limits,
+                      function: str) -> list[Outcome]:
     """One :class:`Outcome` per call from what a worker left behind.
 
     Frames are accepted only in order (call 0, 1, ...); a submission that
@@ -47,101 +59,83 @@ def outcomes_from_run(run: Run, n_calls: int, worker_limits: Limits, function: s
     if run.corrupt:
         short, reason = stop_reason(run, worker_limits)
         return [Outcome("stopped", value=short, message=reason)] * n_calls
-    first = _first_event(run.frames)
-    if first == "import_error":
-        return [_import_error(run.frames[0])] * n_calls
-    second = _first_event(run.frames[1:]) if first == "loaded" else None
-    if second in ("missing", "not_callable"):
-        return [Outcome("not_defined", message=_missing_message(run.frames[1], function))] * n_calls
+    first = run.frames[0] if run.frames else None
+    if isinstance(first, ImportFailed):
+        return [_import_error(first.error)] * n_calls
+    loaded = isinstance(first, Loaded)
+    second = run.frames[1] if loaded and len(run.frames) > 1 else None
+    if isinstance(second, (Missing, NotCallable)):
+        return [Outcome("not_defined", message=_missing_message(second, function))] * n_calls
     outcomes = []
-    for frame in run.frames[1:] if first == "loaded" else []:
+    for frame in run.frames[1:] if loaded else []:
         if len(outcomes) == n_calls:
             return outcomes
-        if frame.get("event") != "call" or frame.get("index") != len(outcomes):
+        if not isinstance(frame, Called) or frame.index != len(outcomes):
             break
         outcomes.append(_call_outcome(frame, function, worker_limits))
     if len(outcomes) == n_calls:
         return outcomes
-    where = "during this call" if first == "loaded" else "while your code was loading"
+    where = "during this call" if loaded else "while your code was loading"
     short, reason = stop_reason(run, worker_limits)
     outcomes.append(Outcome("stopped", value=short, message=f"{reason} ({where})"))
     rest = Outcome("not_run", message="not run: an earlier case ended the process")
     return outcomes + [rest] * (n_calls - len(outcomes))
 
 
-def _first_event(frames: list[dict]) -> str | None:
-    return frames[0].get("event") if frames else None
-
-
-def _import_error(frame: dict) -> Outcome:
-    error = _error_fields(frame.get("error"))
-    if error["reference"]:
+def _import_error(error: ErrorInfo) -> Outcome:
+    if error.reference:
         return _reference_outcome(error)
     return Outcome("import_error", error=error,
-                   message=f"your code could not be loaded: it raised {error['type']}"
-                           f"{_colon(error['message'])}\n{error['traceback']}")
+                   message=f"your code could not be loaded: it raised {error.type}"
+                           f"{_colon(error.message)}\n{error.traceback}")
 
 
-def _missing_message(frame: dict, function: str) -> str:
-    if frame.get("event") == "not_callable":
-        return f"`{function}` is defined but is a {str(frame.get('type'))[:40]}, not a function"
-    defined = [str(name) for name in frame.get("defined", [])][:40] if isinstance(
-        frame.get("defined"), list) else []
+def _missing_message(frame: Missing | NotCallable, function: str) -> str:
+    if isinstance(frame, NotCallable):
+        return f"`{function}` is defined but is a {frame.type}, not a function"
     return (f"`{function}` is not defined in your code"
-            + (f" (it defines {', '.join(defined)})" if defined else ""))
+            + (f" (it defines {', '.join(frame.defined)})" if frame.defined else ""))
 
 
-def _error_fields(error) -> dict:
-    """The error description from a frame, with every field a bounded string."""
-    error = error if isinstance(error, dict) else {}
-    return {"type": str(error.get("type", "Error"))[:100],
-            "message": str(error.get("message", ""))[:2000],
-            "traceback": str(error.get("traceback", ""))[:4000],
-            "not_implemented": error.get("not_implemented") is True,
-            "reference": error.get("reference") is True}
-
-
-def _reference_outcome(error: dict) -> Outcome:
+def _reference_outcome(error: ErrorInfo) -> Outcome:
     return Outcome("reference", error=error, message=(
-        f"your code uses the book's reference implementation: {error['message']}; "
+        f"your code uses the book's reference implementation: {error.message}; "
         "such a submission scores no points"))
 
 
-def _call_outcome(frame: dict, function: str, worker_limits: Limits) -> Outcome:
-    seconds = frame.get("seconds") if isinstance(frame.get("seconds"), float) else 0.0
-    if "error" in frame:
-        error = _error_fields(frame["error"])
-        if error["reference"]:
+def _call_outcome(frame: Called, function: str, worker_limits: Limits) -> Outcome:
+    error, seconds = frame.error, frame.seconds
+    if error is not None:
+        if error.reference:
             return _reference_outcome(error)
-        if error["not_implemented"]:
+        if error.not_implemented:
             return Outcome("not_implemented", error=error, seconds=seconds, message=(
                 f"not implemented yet: `{function}` raises NotImplementedError; replace the "
                 "`raise NotImplementedError` line with your code"))
         return Outcome("error", error=error, seconds=seconds, message=(
-            f"your function raised {error['type']}{_colon(error['message'])}"
-            f"{_limit_note(error, worker_limits)}\n{error['traceback']}").rstrip())
-    if "unencodable" in frame:
+            f"your function raised {error.type}{_colon(error.message)}"
+            f"{_limit_note(error, worker_limits)}\n{error.traceback}").rstrip())
+    if frame.unencodable is not None:
         return Outcome("unencodable", seconds=seconds,
                        message=f"your function returned something that cannot be graded: "
-                               f"{str(frame['unencodable'])[:500]}")
-    return Outcome("ok", value=frame.get("value"), args_after=frame.get("args_after"),
-                   seconds=seconds)
+                               f"{frame.unencodable}")
+    return Outcome("ok", value=frame.value, args_after=frame.args_after, seconds=seconds)
 
 
 def _colon(message: str) -> str:
     return f": {message}" if message else ""
 
 
-def _limit_note(error: dict, worker_limits: Limits) -> str:
+def _limit_note(error: ErrorInfo, worker_limits: Limits) -> str:
     """What a limit-shaped exception means here."""
-    if error["type"] == "MemoryError":
+    if error.type == "MemoryError":
         return f" (the memory limit is {worker_limits.memory_mb:g} MiB)"
-    if "File too large" in error["message"]:
+    if "File too large" in error.message:
         return f" (the output limit is {worker_limits.output_mb:g} MiB: printing in a loop?)"
     return ""
 
 
-def stop_reason(run: Run, worker_limits: Limits) -> tuple[str, str]:
+def stop_reason(run: Run, worker_limits: Limits) -> tuple[StopReason, str]:
     """Why a worker stopped before finishing: a short status and words a student can act on."""
     info = run.exit
     if info.timed_out:
@@ -171,7 +165,7 @@ def stop_reason(run: Run, worker_limits: Limits) -> tuple[str, str]:
 # Grading one exercise
 
 
-def grade_exercise(exercise: Exercise, execute: Execute, services,
+def grade_exercise(exercise: Exercise, execute: Execute, services: Services,
                    worker_limits: Limits) -> ExerciseResult:
     """Run the public then the hidden calls of ``exercise`` through ``execute`` and score them."""
     start = time.monotonic()
@@ -202,10 +196,7 @@ def grade_exercise(exercise: Exercise, execute: Execute, services,
 
 
 def _load_notes(run: Run) -> list[str]:
-    if run.frames and run.frames[0].get("event") == "loaded":
-        notes = run.frames[0].get("notes")
-        return [str(note)[:300] for note in notes[:20]] if isinstance(notes, list) else []
-    return []
+    return list(run.frames[0].notes) if run.frames and isinstance(run.frames[0], Loaded) else []
 
 
 def _remaining(budget: Limits, run: Run) -> Limits | None:
@@ -216,7 +207,8 @@ def _remaining(budget: Limits, run: Run) -> Limits | None:
     return replace(budget, wall_s=wall, cpu_s=cpu)
 
 
-def score_call(exercise: Exercise, call: Call, outcome: Outcome, services) -> list[Item]:
+def score_call(exercise: Exercise, call: Call, outcome: Outcome,
+               services: Services) -> list[Item]:
     """The scored items of one call: judged if it returned, all failed with the reason if not."""
     if outcome.status == "ok":
         try:
@@ -237,7 +229,7 @@ def score_call(exercise: Exercise, call: Call, outcome: Outcome, services) -> li
     return items
 
 
-def status(items: list[Item], outcomes: list[Outcome]) -> str:
+def status(items: list[Item], outcomes: list[Outcome]) -> ExerciseStatus:
     """One word or phrase for the table: passed, partial, failed, or why nothing ran."""
     if all(item.passed for item in items):
         return "passed"
@@ -254,7 +246,7 @@ def status(items: list[Item], outcomes: list[Outcome]) -> str:
     stopped = [outcome.value for outcome in outcomes if outcome.status == "stopped"]
     if stopped:
         return stopped[0]
-    if any(o.error and o.error["type"] == "MemoryError" for o in outcomes):
+    if any(o.error and o.error.type == "MemoryError" for o in outcomes):
         return "memory limit"
     return "failed"
 
@@ -264,7 +256,8 @@ def status(items: list[Item], outcomes: list[Outcome]) -> str:
 
 
 class Grader:
-    """Grades student sources, each exercise in isolated workers (use ``with``).
+    """Grades student sources, each exercise in isolated workers (use ``with``); the
+    :class:`~dlbook.grading.registry.Services` its checks use.
 
     ``limit_overrides`` (``{"wall_s": 5, ...}``) replaces fields of every
     exercise's limits; ``isolation`` is ``"auto"``, ``"bubblewrap"`` or
@@ -274,18 +267,18 @@ class Grader:
     def __init__(self, limit_overrides: dict | None = None, isolation: str = "auto"):
         self.limit_overrides = limit_overrides or {}
         Limits().with_overrides(self.limit_overrides)  # validate now, name the bad key
-        self.sandbox = Sandbox(isolation)
+        self.supervisor = Supervisor(isolation)
         self._unloadable: dict[str, Run] = {}
 
     def __enter__(self) -> Grader:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self.sandbox.close()
+        self.supervisor.close()
 
     @property
     def isolation(self) -> dict:
-        return describe(self.sandbox.isolation)
+        return describe(self.supervisor.isolation)
 
     def grade(self, source: StudentSource, exercise: Exercise) -> ExerciseResult:
         worker_limits = exercise.limits.with_overrides(self.limit_overrides)
@@ -301,26 +294,24 @@ class Grader:
              budget: Limits) -> Run:
         if source.label in self._unloadable:
             return self._unloadable[source.label]
-        sandboxed = self.sandbox.isolation.full
-        job = {"source": source.job(SANDBOX_SUBMISSION if sandboxed else None),
-               "function": exercise.function, "calls": [call.args for call in calls]}
+        sandboxed = self.supervisor.isolation.full
+        job = StudentJob(source.for_worker(SANDBOX_SUBMISSION if sandboxed else None),
+                         exercise.function, tuple(call.args for call in calls))
         kind = "keras" if exercise.needs_keras else "numpy"
-        run = self.sandbox.run("student", job, kind, budget,
-                               source.module_files() if sandboxed else [])
+        run = self.supervisor.run(job, kind, budget, source.module_files() if sandboxed else [])
         # a file that cannot load fails every exercise the same way; a hidden run's text is
         # never passed on to another exercise's public feedback
         public = not any(call.hidden for call in calls)
-        if public and _first_event(run.frames) in (None, "import_error") and not run.corrupt:
+        unloaded = not run.frames or isinstance(run.frames[0], ImportFailed)
+        if public and unloaded and not run.corrupt:
             self._unloadable[source.label] = run
         return run
 
-    def verify(self, job: dict, verify_limits: Limits) -> dict | str:
+    def verify(self, job: VerifyJob, verify_limits: Limits) -> dict | str:
         """Run a trusted Keras verification; its result dict, or why it failed."""
-        run = self.sandbox.run("verify", job, "keras", verify_limits)
-        if run.frames and isinstance(run.frames[0].get("result"), dict):
-            return run.frames[0]["result"]
-        if run.frames and isinstance(run.frames[0].get("failure"), str):
-            return run.frames[0]["failure"]
+        run = self.supervisor.run(job, "keras", verify_limits)
+        if run.frames and isinstance(run.frames[0], Verified):
+            return run.frames[0].answer()
         return f"verification stopped: {stop_reason(run, verify_limits)[1]}"
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlbook.grading import registry
+from dlbook.grading.runtime.protocol import Source, SourceKind
 
 SUFFIXES = (".py", ".ipynb", ".md")
 MAX_MODULES = 200  # of a submission's own modules made importable in the sandbox
@@ -29,15 +30,14 @@ class StudentSource:
     """Code to grade: ``kind`` is ``"module"`` (runs whole) or ``"notebook"`` (cell by cell)."""
 
     label: str
-    kind: str
+    kind: SourceKind
     cells: tuple[tuple[str, str], ...]
     directory: str
 
-    def job(self, directory: str | None = None) -> dict:
+    def for_worker(self, directory: str | None = None) -> Source:
         """The source as the worker receives it; ``directory`` is where the worker finds the
         submission's other modules (its own folder unless the sandbox mounts them elsewhere)."""
-        return {"path": self.label, "kind": self.kind, "directory": directory or self.directory,
-                "cells": [list(cell) for cell in self.cells]}
+        return Source(self.label, self.kind, directory or self.directory, self.cells)
 
     def module_files(self) -> list[str]:
         """The regular ``.py`` files beside the source (no links): modules it may import."""

@@ -4,12 +4,12 @@ The student's worker sends back ``model.to_json()`` and the weights
 (:class:`.codec.KerasModelData`), never the live object. The grader first
 checks the JSON here without Keras (:func:`validate_config`: built-in Keras
 classes only, no ``Lambda`` layers or serialized Python code); then a
-*verifier*, a sandboxed worker that runs only this module, rebuilds the model
-(Keras safe mode), describes it (layers, output shape, parameter count),
-trains it briefly or measures its accuracy on data the student never saw
-(sent by the grader), and returns plain numbers. It runs under the Keras
-limits, so a model configured to be enormous fails its own exercise and
-nothing else.
+*verifier*, a sandboxed worker that runs only this module on a
+:class:`.protocol.VerifyJob`, rebuilds the model (Keras safe mode), describes
+it (layers, output shape, parameter count), trains it briefly or measures its
+accuracy on data the student never saw (sent by the grader), and returns plain
+numbers. It runs under the Keras limits, so a model configured to be enormous
+fails its own exercise and nothing else.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 
 from .codec import KerasModelData
+from .protocol import Training, Verified, VerifyJob
 
 MAX_CONFIG_CHARS = 2_000_000
 FORBIDDEN_CLASSES = ("__lambda__", "Lambda", "TFSMLayer", "function")
@@ -89,17 +90,15 @@ def _activation_name(activation) -> str | None:
         activation)
 
 
-def training_run(model, spec: dict) -> dict:
-    """Loss on ``spec["x"], spec["y"]`` before and after ``spec["epochs"]`` epochs of Adam."""
+def training_run(model, spec: Training) -> dict:
+    """Loss on ``(spec.x, spec.y)`` before and after ``spec.epochs`` epochs of Adam."""
     import keras
 
-    x, y = spec["x"], spec["y"]
-    keras.utils.set_random_seed(spec.get("seed", 0))
-    model.compile(optimizer=keras.optimizers.Adam(spec.get("learning_rate", 0.01)),
-                  loss=spec["loss"])
-    before = float(model.evaluate(x, y, verbose=0))
-    model.fit(x, y, epochs=spec["epochs"], batch_size=32, verbose=0)
-    return {"before": before, "after": float(model.evaluate(x, y, verbose=0))}
+    keras.utils.set_random_seed(spec.seed)
+    model.compile(optimizer=keras.optimizers.Adam(spec.learning_rate), loss=spec.loss)
+    before = float(model.evaluate(spec.x, spec.y, verbose=0))
+    model.fit(spec.x, spec.y, epochs=spec.epochs, batch_size=32, verbose=0)
+    return {"before": before, "after": float(model.evaluate(spec.x, spec.y, verbose=0))}
 
 
 def accuracy(model, x, y) -> float:
@@ -111,24 +110,19 @@ def accuracy(model, x, y) -> float:
     return float(np.mean(predicted == np.asarray(y).reshape(-1)))
 
 
-def verify(job: dict) -> dict:
-    """Run the checks ``job`` asks for; a frame ``{"result": {...}}`` or ``{"failure": why}``.
-
-    ``job["accuracy"]`` maps a split's name to its ``(x, y)``; ``job["train"]``
-    describes a short training run (data, loss, epochs, learning rate, seed).
-    """
+def verify(job: VerifyJob) -> Verified:
+    """Run the checks ``job`` asks for: the measurements, or why the model could not be rebuilt."""
     try:
-        model = rebuild(job["model"])
+        model = rebuild(job.model)
     except Exception as error:  # noqa: BLE001 (any way a configuration can fail to load)
-        return {"event": "verified",
-                "failure": f"your model could not be rebuilt from its configuration: "
-                           f"{type(error).__name__}: {str(error)[:500]}"}
+        return Verified(failure=f"your model could not be rebuilt from its configuration: "
+                                f"{type(error).__name__}: {str(error)[:500]}")
     result = {"student": describe(model)}
-    if job.get("accuracy"):
-        result["accuracy"] = {part: accuracy(model, x, y) for part, (x, y) in job["accuracy"].items()}
-    if job.get("train"):
+    if job.accuracy:
+        result["accuracy"] = {part: accuracy(model, x, y) for part, (x, y) in job.accuracy.items()}
+    if job.train:
         try:
-            result["training"] = training_run(model, job["train"])
+            result["training"] = training_run(model, job.train)
         except Exception as error:  # noqa: BLE001 (a model that cannot train fails that check)
             result["training"] = {"error": f"{type(error).__name__}: {str(error)[:300]}"}
-    return {"event": "verified", "result": result}
+    return Verified(result=result)

@@ -1,4 +1,4 @@
-"""The student's side of the boundary: what runs in a worker process, before and around student code.
+"""The worker side of the sandbox: what runs in a worker process, before and around student code.
 
 Order of events in a worker (started in a sandbox by :mod:`.boot`, or forked
 from a notebook kernel by :func:`dlbook.grading.check`):
@@ -7,11 +7,12 @@ from a notebook kernel by :func:`dlbook.grading.check`):
    Keras model or a gradient function) are built; the limits are applied.
 2. The stand-in ``dlbook`` is installed (:mod:`.standin`), then the
    student's code is executed.
-3. Each call's result is written as a frame to the result file *as soon as
-   it returns*, so a later call that hangs or kills the process does not take
-   the earlier results with it.
+3. Each call's result is written as a frame (:mod:`.protocol`) to the result
+   file *as soon as it returns*, so a later call that hangs or kills the
+   process does not take the earlier results with it.
 
-Nothing here compares or scores: the grader does that in its own process.
+Nothing here compares or scores: the supervisor does that in its own process
+(:mod:`dlbook.grading.supervisor`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,20 @@ from pathlib import Path
 import numpy as np
 
 from . import codec, limits, standin
+from .protocol import (
+    Called,
+    Done,
+    ErrorInfo,
+    Frame,
+    ImportFailed,
+    Loaded,
+    Missing,
+    NotCallable,
+    Source,
+    StudentJob,
+)
 
+Emit = Callable[[Frame], None]  # sends one frame to the supervisor
 RUNTIME_DIR = str(Path(__file__).resolve().parent)
 WORKER_ENV = "DLBOOK_GRADING_WORKER"
 _LIBRARY_DIRS = tuple({*(sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")),
@@ -95,41 +109,41 @@ def resolve_fixture(fixture: codec.Fixture):
 class StudentImportError(Exception):
     """The student's module raised while it was executed; ``error`` describes it."""
 
-    def __init__(self, error: dict):
-        super().__init__(error["message"])
+    def __init__(self, error: ErrorInfo):
+        super().__init__(error.message)
         self.error = error
 
 
-def load_student_code(source: dict) -> tuple[dict, list[str]]:
+def load_student_code(source: Source) -> tuple[dict, list[str]]:
     """Execute the student's code; return its namespace and notes about skipped cells.
 
-    ``source`` is ``{"path", "kind", "directory", "cells": [[name, code], ...]}``.
-    A module (``kind="module"``) runs whole, as ``import`` would: if it raises,
-    :class:`StudentImportError`. A notebook runs cell by cell, keeping only imports,
-    definitions and assignments without calls (so grading does not re-run
-    experiments); a cell that raises is noted and the next one runs.
+    A module (``source.kind == "module"``) runs whole, as ``import`` would: if
+    it raises, :class:`StudentImportError`. A notebook runs cell by cell,
+    keeping only imports, definitions and assignments without calls (so
+    grading does not re-run experiments); a cell that raises is noted and the
+    next one runs.
     """
-    name = Path(source["path"]).stem.replace("-", "_") or "submission"
+    name = Path(source.path).stem.replace("-", "_") or "submission"
     module = types.ModuleType(name)
-    module.__file__ = source["path"]
+    module.__file__ = source.path
     sys.modules[name] = module
-    if source["directory"] not in sys.path:
-        sys.path.insert(0, source["directory"])
+    if source.directory not in sys.path:
+        sys.path.insert(0, source.directory)
     notes: list[str] = []
-    for cell_name, code in source["cells"]:
+    for cell_name, code in source.cells:
         _register_lines(cell_name, code)
         try:
             tree = ast.parse(code, filename=cell_name)
-            if source["kind"] == "notebook":
+            if source.kind == "notebook":
                 tree, skipped = definitions_only(tree)
                 notes += [f"{cell_name}, line {line}: skipped (notebooks are graded from their "
                           "imports and definitions only)" for line in skipped]
             exec(compile(tree, cell_name, "exec"), module.__dict__)  # noqa: S102 (sandboxed)
         except BaseException as error:  # noqa: BLE001 (anything the student raises)
             described = describe_error(error)
-            if source["kind"] == "module":
+            if source.kind == "module":
                 raise StudentImportError(described) from None
-            notes.append(f"{cell_name} raised {described['type']}: {described['message']}")
+            notes.append(f"{cell_name} raised {described.type}: {described.message}")
     return module.__dict__, notes
 
 
@@ -169,20 +183,20 @@ def _contains_call(node: ast.AST) -> bool:
 # 4. Calling the function
 
 
-def describe_error(error: BaseException) -> dict:
+def describe_error(error: BaseException) -> ErrorInfo:
     """Type, message and the student's own traceback lines of ``error``.
 
     ``reference`` says the error is an import of the book's reference
     implementations (:func:`.standin.is_reference_module`).
     """
-    return {
-        "type": type(error).__name__,
-        "message": _safe_message(error),
-        "traceback": student_traceback(error),
-        "not_implemented": isinstance(error, NotImplementedError),
-        "reference": isinstance(error, ImportError) and standin.is_reference_module(
+    return ErrorInfo(
+        type=type(error).__name__,
+        message=_safe_message(error),
+        traceback=student_traceback(error),
+        not_implemented=isinstance(error, NotImplementedError),
+        reference=isinstance(error, ImportError) and standin.is_reference_module(
             getattr(error, "name", None) or ""),
-    }
+    )
 
 
 def _safe_message(error: BaseException) -> str:
@@ -216,19 +230,17 @@ def _is_student_frame(filename: str) -> bool:
 
 
 def call_frame(function: Callable, index: int, args: tuple,
-               catch: type[BaseException] | tuple = BaseException) -> dict:
+               catch: type[BaseException] | tuple = BaseException) -> Called:
     """Call ``function(*args)`` and describe what happened as a result frame."""
     start = time.perf_counter()
     try:
         value = function(*args)
     except catch as error:
-        return {"event": "call", "index": index, "seconds": time.perf_counter() - start,
-                "error": describe_error(error)}
+        return Called(index, time.perf_counter() - start, error=describe_error(error))
     seconds = time.perf_counter() - start
-    # The grader compares these with the arguments it sent to see in-place changes.
+    # The supervisor compares these with the arguments it sent to see in-place changes.
     after = [_arrays_only(arg) for arg in args]
-    return {"event": "call", "index": index, "seconds": seconds, "value": value,
-            "args_after": after}
+    return Called(index, seconds, value, after)
 
 
 def _arrays_only(arg):
@@ -240,13 +252,12 @@ def _arrays_only(arg):
     return None
 
 
-def emit_call(emit: Callable[[dict], None], frame: dict) -> None:
+def emit_call(emit: Emit, frame: Called) -> None:
     """Emit a call frame, or one saying why its value cannot be sent as data."""
     try:
         emit(frame)
     except Exception:  # noqa: BLE001 (encoding may run the student's methods)
-        emit({"event": "call", "index": frame["index"], "seconds": frame["seconds"],
-              "unencodable": _encoding_problem(frame.get("value"))})
+        emit(Called(frame.index, frame.seconds, unencodable=_encoding_problem(frame.value)))
 
 
 def _encoding_problem(value) -> str:
@@ -258,41 +269,42 @@ def _encoding_problem(value) -> str:
     return "it could not be encoded"
 
 
-def run_calls(function: Callable, calls: list[tuple], emit: Callable[[dict], None],
+def run_calls(function: Callable, calls: list[tuple] | tuple[tuple, ...], emit: Emit,
               catch: type[BaseException] | tuple = BaseException) -> None:
     """Call ``function`` on each argument tuple, emitting each frame at once."""
     for index, args in enumerate(calls):
         emit_call(emit, call_frame(function, index, args, catch))
 
 
-def find_function(namespace: dict, name: str) -> tuple[Callable | None, dict | None]:
+def find_function(namespace: dict, name: str) -> tuple[Callable | None,
+                                                      Missing | NotCallable | None]:
     """The student's function ``name``, or the frame that says why there is none."""
     if name not in namespace:
         defined = sorted(key for key, value in namespace.items()
                          if callable(value) and not key.startswith("_")
                          and not isinstance(value, type(sys)))
-        return None, {"event": "missing", "defined": defined[:40]}
+        return None, Missing(tuple(defined[:40]))
     function = namespace[name]
     if not callable(function):
-        return None, {"event": "not_callable", "type": type(function).__name__}
+        return None, NotCallable(type(function).__name__)
     return function, None
 
 
-def run_student_job(job: dict, emit: Callable[[dict], None]) -> None:
+def run_student_job(job: StudentJob, emit: Emit) -> None:
     """The whole life of a worker after set-up: load, find, call, report."""
     standin.install()
     try:
-        namespace, notes = load_student_code(job["source"])
+        namespace, notes = load_student_code(job.source)
     except StudentImportError as failure:
-        emit({"event": "import_error", "error": failure.error})
+        emit(ImportFailed(failure.error))
         return
-    emit({"event": "loaded", "notes": notes[:50]})
-    function, problem = find_function(namespace, job["function"])
+    emit(Loaded(tuple(notes[:50])))
+    function, problem = find_function(namespace, job.function)
     if problem:
         emit(problem)
         return
-    run_calls(function, job["calls"], emit)
-    emit({"event": "done"})
+    run_calls(function, job.calls, emit)
+    emit(Done())
 
 
 def exit_now(status: int, save_coverage: bool = True) -> None:

@@ -1,23 +1,26 @@
-"""The grader's side of the boundary: start workers, hold them to time, read what they left.
+"""The supervisor side of the sandbox: start workers, hold them to time, read what they left.
 
-A :class:`Sandbox` owns a private temporary folder and the isolation chosen
-for a grading session (:mod:`dlbook.grading.isolation`: a bubblewrap sandbox
-per worker, or plain processes as a weak fallback). :meth:`Sandbox.run`
-starts one worker for one job, ends it when its wall-clock limit passes,
-waits until every process of it is gone, and only then reads what it left:
-a :class:`Run` with the decoded result frames, the captured stdout/stderr and
-how the process ended.
+The supervisor is the grader's trusted process; a worker
+(:mod:`dlbook.grading.runtime`) is the untrusted one that runs the student's
+code. A :class:`Supervisor` owns a private temporary folder and the isolation
+chosen for a grading session (:mod:`dlbook.grading.isolation`: a bubblewrap
+sandbox per worker, or plain processes as a weak fallback).
+:meth:`Supervisor.run` starts one worker for one job
+(:mod:`dlbook.grading.runtime.protocol`), watches it (:class:`WorkerWatch`),
+ends it when its wall-clock limit passes, waits until every process of it is
+gone, and only then reads what it left: a :class:`Run` with the result
+frames, the captured stdout/stderr and how the process ended.
 
 What a worker leaves is untrusted. Files are opened without following
 links, only regular files are read, and never more than the output limit;
-every frame is decoded without pickle and checked against the shape the
-grader expects (:func:`frame_problem`). Anything else makes the run
+every frame is decoded without pickle and checked field by field
+(:func:`dlbook.grading.runtime.protocol.decode`). Anything else makes the run
 ``corrupt``: that exercise scores zero as an invalid result, and the rest of
 the grading goes on.
 
-:func:`run_forked` runs a function by forking the *calling* process instead,
-which is how :func:`dlbook.grading.check` isolates a function defined in a
-notebook.
+:func:`run_forked` runs a function by forking the *calling* process instead
+(the child becomes the worker), which is how :func:`dlbook.grading.check`
+isolates a function defined in a notebook.
 """
 
 from __future__ import annotations
@@ -36,29 +39,20 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from dlbook.grading import isolation as isolation_module
-from dlbook.grading.runtime import boot, codec, limits, worker
+from dlbook.grading.runtime import boot, codec, limits, protocol, worker
+from dlbook.grading.runtime.protocol import Frame, Job, Kind
 
 PR_SET_CHILD_SUBREAPER = 36
 STARTUP_S = {"numpy": 60.0, "keras": 300.0}  # interpreter and libraries, on a busy machine
 CAPTURE_CHARS = 100_000
-FRAME_EVENTS = {  # event -> the fields it must have, with their types
-    "loaded": {"notes": list},
-    "import_error": {"error": dict},
-    "missing": {"defined": list},
-    "not_callable": {"type": str},
-    "call": {"index": int, "seconds": float},
-    "done": {},
-    "verified": {},
-}
-ERROR_FIELDS = {"type": str, "message": str, "traceback": str, "not_implemented": bool,
-                "reference": bool}
 
 
-class SandboxStartError(RuntimeError):
+class WorkerStartError(RuntimeError):
     """A worker could not be started at all: the grader itself cannot run here."""
 
 
@@ -79,7 +73,7 @@ class ExitInfo:
 class Run:
     """Everything one worker left behind."""
 
-    frames: list[dict] = field(default_factory=list)
+    frames: list[Frame] = field(default_factory=list)
     stdout: str = ""
     stderr: str = ""
     exit: ExitInfo = field(default_factory=ExitInfo)
@@ -115,38 +109,18 @@ def read_untrusted(path: Path, limit: int) -> tuple[bytes, str | None]:
         os.close(fd)
 
 
-def frame_problem(frame) -> str | None:
-    """Why a decoded frame is not one a worker sends (None if it is one)."""
-    if not isinstance(frame, dict) or not isinstance(frame.get("event"), str) or (
-            frame["event"] not in FRAME_EVENTS):
-        return "a result frame is not a known event"
-    for name, kind in FRAME_EVENTS[frame["event"]].items():
-        if type(frame.get(name)) is not kind:
-            return f"a {frame['event']} frame has no {name} of type {kind.__name__}"
-    error = frame.get("error")
-    if error is not None and not (isinstance(error, dict) and all(
-            type(error.get(name)) is kind for name, kind in ERROR_FIELDS.items())):
-        return "a result frame has a malformed error"
-    return None
-
-
 def read_run(directory: Path, worker_limits: limits.Limits, exit_info: ExitInfo) -> Run:
     """Decode the frames and read the captured output a worker left in ``directory``."""
     cap = int(worker_limits.output_mb * limits.MIB)
     run = Run(exit=exit_info, stdout=_read_text(directory / "stdout"),
               stderr=_read_text(directory / "stderr"))
-    data, problem = read_untrusted(directory / "result", cap)
-    run.corrupt = problem
-    for message in [] if problem else codec.split_frames(data):
+    data, run.corrupt = read_untrusted(directory / "result", cap)
+    for message in [] if run.corrupt else codec.split_frames(data):
         try:
-            frame = codec.decode(message)
-        except codec.DecodeError as error:
+            run.frames.append(protocol.decode(message))
+        except protocol.ProtocolError as error:
             run.corrupt = str(error)
             break
-        run.corrupt = frame_problem(frame)
-        if run.corrupt:
-            break
-        run.frames.append(frame)
     return run
 
 
@@ -159,8 +133,9 @@ def _read_text(path: Path) -> str:
 # Running a worker
 
 
-class Sandbox:
-    """The isolation and a private scratch folder for one grading session (use ``with``).
+class Supervisor:
+    """The trusted parent of a grading session's workers: the isolation and a private scratch
+    folder (use ``with``).
 
     ``mode`` is one of :data:`dlbook.grading.isolation.MODES`.
     """
@@ -175,7 +150,7 @@ class Sandbox:
         if self.isolation.full:
             become_subreaper()
 
-    def __enter__(self) -> Sandbox:
+    def __enter__(self) -> Supervisor:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -184,31 +159,32 @@ class Sandbox:
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def run(self, task: str, job: dict, kind: str, worker_limits: limits.Limits,
+    def run(self, job: Job, kind: Kind, worker_limits: limits.Limits,
             submission: list[str] = ()) -> Run:
-        """Run ``job`` (``task`` "student" or "verify") in a fresh worker of ``kind``.
+        """Run ``job`` in a fresh worker of ``kind``.
 
         ``submission``: the student's ``.py`` files the worker may import.
         """
         directory = Path(tempfile.mkdtemp(dir=self.root))
         try:
-            (directory / "job").write_bytes(codec.encode(job))
-            exit_info = self._start_and_wait(directory, task, kind, worker_limits, list(submission))
+            (directory / "job").write_bytes(codec.encode(job.wire()))
+            request = protocol.Request(job.task, kind, worker_limits)
+            exit_info = self._start_and_wait(directory, request, list(submission))
             if not exit_info.started:  # no student code ran: the grader's problem, not theirs
                 stderr = _read_text(directory / "stderr").strip()[-1500:]
-                raise SandboxStartError(f"a {kind} worker did not start ({self.isolation.name}): "
-                                        f"{stderr or exit_fields_text(exit_info)}")
+                raise WorkerStartError(f"a {kind} worker did not start ({self.isolation.name}): "
+                                       f"{stderr or exit_fields_text(exit_info)}")
             return read_run(directory, worker_limits, exit_info)
         finally:
             shutil.rmtree(directory, ignore_errors=True)
 
-    def _start_and_wait(self, directory: Path, task: str, kind: str,
-                        worker_limits: limits.Limits, submission: list[str]) -> ExitInfo:
+    def _start_and_wait(self, directory: Path, request: protocol.Request,
+                        submission: list[str]) -> ExitInfo:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC
         result_fd = os.open(directory / "result", flags, 0o600)
         ready_read, ready_write = os.pipe()
-        request = {"task": task, "kind": kind, "limits": asdict(worker_limits)}
-        env = {"DLBOOK_REQUEST": json.dumps(request), "DLBOOK_RESULT_FD": str(result_fd),
+        kind, worker_limits = request.kind, request.limits
+        env = {"DLBOOK_REQUEST": request.to_json(), "DLBOOK_RESULT_FD": str(result_fd),
                "DLBOOK_READY_FD": str(ready_write)}
         launch = self.isolation.launch(kind, env, (result_fd, ready_write), worker_limits.output_mb,
                                        submission)
@@ -219,12 +195,12 @@ class Sandbox:
                                            pass_fds=launch.pass_fds, env=launch.env,
                                            start_new_session=True)
         except OSError as error:
-            raise SandboxStartError(f"cannot start a worker: {error}") from None
+            raise WorkerStartError(f"cannot start a worker: {error}") from None
         finally:
             for fd in launch.pass_fds:
                 os.close(fd)
         try:
-            return Supervisor(process, ready_read, launch.status_fd, kind, worker_limits).wait()
+            return WorkerWatch(process, ready_read, launch.status_fd, kind, worker_limits).wait()
         finally:
             os.close(ready_read)
             if launch.status_fd is not None:
@@ -238,13 +214,13 @@ def become_subreaper() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
 
 
-class Supervisor:
+class WorkerWatch:
     """Watches one started worker: its clocks, its end, and the end of everything it started.
 
     ``status_fd`` reads bubblewrap's JSON status (None outside a sandbox).
     """
 
-    def __init__(self, process: subprocess.Popen, ready_fd: int, status_fd: int | None, kind: str,
+    def __init__(self, process: subprocess.Popen, ready_fd: int, status_fd: int | None, kind: Kind,
                  worker_limits: limits.Limits):
         self.process, self.ready_fd, self.status_fd = process, ready_fd, status_fd
         self.limits = worker_limits
@@ -382,9 +358,9 @@ def exit_fields(status: int) -> dict:
 # check() in a notebook: a fork of the calling process
 
 
-def run_forked(target: Callable[[Callable[[dict], None]], None],
-               worker_limits: limits.Limits) -> Run:
-    """Run ``target(emit)`` in a sandboxed fork of this process; ``emit`` sends a frame."""
+def run_forked(target: Callable[[worker.Emit], None], worker_limits: limits.Limits) -> Run:
+    """Run ``target(emit)`` in a fork of this process held to ``worker_limits``; ``emit`` sends a
+    frame."""
     directory = Path(tempfile.mkdtemp(prefix="dlbook-check-"))
     try:
         result_fd = os.open(directory / "result", os.O_WRONLY | os.O_CREAT, 0o600)
@@ -412,7 +388,7 @@ def _forked_child(target, worker_limits: limits.Limits, directory: Path, result_
     try:
         worker.enter_forked_worker(worker_limits, str(directory / "stdout"),
                                    str(directory / "stderr"), (result_fd,))
-        target(lambda frame: codec.write_frame(result_fd, frame))
+        target(partial(protocol.send, result_fd))
         sys.stdout.flush()
         sys.stderr.flush()
     except BaseException:  # noqa: BLE001 (reported through the exit status)
