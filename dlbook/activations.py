@@ -18,9 +18,10 @@ of its output, which is 0 there). Each docstring says which.
 from __future__ import annotations
 
 from collections.abc import Callable
-from numbers import Real
 
 import numpy as np
+
+from dlbook import validation
 
 # Klambauer et al. (2017): the constants that make SELU self-normalizing.
 SELU_ALPHA = 1.6732632423543772
@@ -28,33 +29,18 @@ SELU_SCALE = 1.0507009873554805
 
 
 def _as_float_array(z) -> np.ndarray:
-    """``z`` as a float array (float64 unless it already is a float type), NaN-free."""
-    z = np.asarray(z)
-    if not (np.issubdtype(z.dtype, np.number) or z.dtype == bool):
-        raise TypeError(f"z must be a numeric array, got dtype {z.dtype}")
-    if not np.issubdtype(z.dtype, np.floating):
-        z = z.astype(np.float64)
-    if np.isnan(z).any():
-        raise ValueError(f"z must not contain NaN, found {int(np.isnan(z).sum())}")
-    return z
+    """``z`` as a NaN-free float array: a float ``z`` keeps its dtype (float32 stays float32, as
+    in Keras), any other numeric ``z`` becomes float64."""
+    checked = validation.float_array("z", z, allow_inf=True)
+    array = np.asarray(z)
+    return array if np.issubdtype(array.dtype, np.floating) else checked
 
 
 def _as_layer(z) -> np.ndarray:
     """``z`` as a finite float array of shape ``(N, K)``: one example per row."""
     z = _as_float_array(z)
-    if z.ndim != 2:
-        raise ValueError(f"z must have shape (N, K), got {z.shape}")
-    if np.isinf(z).any():
-        raise ValueError("z must be finite, found inf")
+    validation.float_array("z", z, "(N, K)")
     return z
-
-
-def _check_alpha(alpha, upper: float = np.inf) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, Real):
-        raise TypeError(f"alpha must be a real number, got {type(alpha).__name__}")
-    if not 0 <= alpha < upper:
-        raise ValueError(f"alpha must lie in [0, {upper}), got {alpha!r}")
-    return float(alpha)
 
 
 # Threshold units: not trainable by gradients ----------------------------------
@@ -115,27 +101,27 @@ def relu_prime(z):
 
 def leaky_relu(z, alpha: float = 0.1):
     """Leaky ReLU g(z) = max(alpha z, z) with 0 <= alpha < 1; the notes use alpha = 0.1."""
-    alpha = _check_alpha(alpha, upper=1)
+    alpha = validation.number("alpha", alpha, 0, 1, high_open=True)
     z = _as_float_array(z)
     return np.where(z > 0, z, alpha * z)
 
 
 def leaky_relu_prime(z, alpha: float = 0.1):
     """g'(z) = 1 if z > 0 else alpha (alpha at z = 0, the left-hand slope)."""
-    alpha = _check_alpha(alpha, upper=1)
+    alpha = validation.number("alpha", alpha, 0, 1, high_open=True)
     return np.where(_as_float_array(z) > 0, 1.0, alpha)
 
 
 def elu(z, alpha: float = 1.0):
     """Exponential linear unit: g(z) = z if z > 0 else alpha (e^z - 1), alpha >= 0."""
-    alpha = _check_alpha(alpha)
+    alpha = validation.number("alpha", alpha, 0)
     z = _as_float_array(z)
     return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
 
 
 def elu_prime(z, alpha: float = 1.0):
     """g'(z) = 1 if z > 0 else alpha e^z (alpha at z = 0, the left-hand slope)."""
-    alpha = _check_alpha(alpha)
+    alpha = validation.number("alpha", alpha, 0)
     z = _as_float_array(z)
     return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0)))
 
@@ -186,8 +172,7 @@ def maxout(z, pieces: int):
     Returns ``(out, cache)``; pass ``cache`` to :func:`maxout_backward`. Each
     maxout unit learns its own convex, piecewise-linear activation.
     """
-    if isinstance(pieces, bool) or not isinstance(pieces, (int, np.integer)) or pieces < 1:
-        raise ValueError(f"pieces must be a positive int, got {pieces!r}")
+    pieces = validation.integer("pieces", pieces, minimum=1)
     z = _as_layer(z)
     if z.shape[1] % pieces:
         raise ValueError(f"z must have shape (N, K * {pieces}), got {z.shape}")
@@ -204,7 +189,7 @@ def maxout_backward(dout, cache):
     0 to the others (a tie goes to the first winner, as in ``argmax``).
     """
     shape, winner = cache
-    dout = np.asarray(dout, dtype=np.float64)
+    dout = validation.float_array("dout", dout)
     if dout.shape != winner.shape:
         raise ValueError(f"dout must have shape {winner.shape}, got {dout.shape}")
     dz = np.zeros((*winner.shape, shape[1] // winner.shape[1]))
@@ -231,6 +216,4 @@ def get(name: str) -> tuple[Callable, Callable]:
     >>> float(g_prime(0.0))
     0.25
     """
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(f"name must be one of {sorted(ACTIVATIONS)}, got {name!r}")
-    return ACTIVATIONS[name]
+    return ACTIVATIONS[validation.choice("name", name, tuple(ACTIVATIONS))]

@@ -197,12 +197,12 @@ def mlp_gradients(weights, X, y, activation: str = "sigmoid") -> tuple[float, li
     ``weights`` are the matrices W(l) of shape (n_{l+1}, n_l + 1), ``X`` is
     (N, n_1) and ``y`` (N, n_L) or (N,) for one output unit.
     """
-    if activation not in HIDDEN:
-        raise ValueError(f"activation must be one of {list(HIDDEN)}, got {activation!r}")
-    params = [Tensor(W) for W in weights]
+    validation.choice("activation", activation, HIDDEN)
+    params = [Tensor(validation.float_array(f"weights[{l}]", W, "(m, n + 1)"))
+              for l, W in enumerate(weights)]
     a = Tensor(validation.float_array("X", X, "(N, n_1)"))
     for l, W in enumerate(params):
-        if W.data.ndim != 2 or W.data.shape[1] != a.data.shape[1] + 1:
+        if W.data.shape[1] != a.data.shape[1] + 1:  # the shapes must chain
             raise ValueError(f"weights[{l}] must have shape (m, {a.data.shape[1] + 1}), "
                              f"got {W.data.shape}")
         z = a.with_bias() @ W.T

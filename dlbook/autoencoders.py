@@ -37,46 +37,11 @@ The Keras layer (Keras is imported only when one of these is called):
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 
-from dlbook import lazy, validation
+from dlbook import validation
 
 CODE_LAYER = "code"  # the name of the bottleneck layer in every builder
-
-
-# ---------------------------------------------------------------------------
-# Input checks
-
-
-def _as_matrix(name: str, value, min_rows: int = 1) -> np.ndarray:
-    """A finite float64 copy of a 2-D array with at least ``min_rows`` rows and one column."""
-    if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be a float array of shape (N, D), got {type(value).__name__}")
-    array = np.asarray(value)
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise TypeError(f"{name} must be a numeric array of shape (N, D), got dtype {array.dtype}")
-    if array.ndim != 2 or array.shape[0] < min_rows or array.shape[1] < 1:
-        raise ValueError(f"{name} must have shape (N, D) with N >= {min_rows} and D >= 1, "
-                         f"got shape {array.shape}")
-    array = array.astype(np.float64)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
-    return array
-
-
-def _check_units(name: str, value, allow_empty: bool = True) -> list[int]:
-    try:
-        units = list(value)
-    except TypeError:
-        raise TypeError(f"{name} must be a sequence of positive ints, "
-                        f"got {type(value).__name__}") from None
-    if (not units and not allow_empty) or any(
-            isinstance(u, bool) or not isinstance(u, Integral) or u < 1 for u in units):
-        what = "a non-empty sequence" if not allow_empty else "a sequence"
-        raise ValueError(f"{name} must be {what} of positive ints, got {value!r}")
-    return [int(u) for u in units]
 
 
 # ---------------------------------------------------------------------------
@@ -93,8 +58,11 @@ def pca_components(x, k: int) -> np.ndarray:
     its entry of largest magnitude is positive (an SVD may return either sign).
     Needs 1 <= k <= min(N, D).
     """
-    x = _as_matrix("x", x, min_rows=2)
+    x = validation.float_array("x", x, "(N, D)")
     k = validation.integer("k", k, 1)
+    if x.shape[0] < 2:
+        raise ValueError(f"x must have at least 2 examples to have a direction of variance, "
+                         f"got shape {x.shape}")
     if k > min(x.shape):
         raise ValueError(f"k must be at most min(N, D) = {min(x.shape)} for x of shape {x.shape}, "
                          f"got {k}")
@@ -112,7 +80,7 @@ def pca_reconstruct(x, k: int) -> np.ndarray:
     through a k-dimensional affine subspace, the one with the smallest mean
     squared error (Eckart-Young).
     """
-    x = _as_matrix("x", x, min_rows=2)
+    x = validation.float_array("x", x, "(N, D)")
     v = pca_components(x, k)
     mean = x.mean(axis=0)
     return mean + (x - mean) @ v @ v.T
@@ -126,7 +94,7 @@ def orthonormal_basis(a) -> np.ndarray:
     linearly independent (the smallest singular value below 1e-12 times the
     largest), since then they span fewer than k dimensions.
     """
-    a = _as_matrix("a", a)
+    a = validation.float_array("a", a, "(D, k)")
     if a.shape[1] > a.shape[0]:
         raise ValueError(f"a must have at most as many columns as rows (D, k) with k <= D, "
                          f"got shape {a.shape}")
@@ -153,7 +121,7 @@ def principal_angles(a, b) -> np.ndarray:
     the singular values of the part of the smaller basis orthogonal to the
     larger one. (SciPy returns the same angles in descending order.)
     """
-    a, b = _as_matrix("a", a), _as_matrix("b", b)
+    a, b = validation.float_array("a", a, "(D, k_a)"), validation.float_array("b", b, "(D, k_b)")
     if a.shape[0] != b.shape[0]:
         raise ValueError(f"a and b must have the same number of rows D, got shapes {a.shape} "
                          f"and {b.shape}")
@@ -179,16 +147,13 @@ def reconstruction_error(x, x_hat) -> np.ndarray:
     axis after the first counts as a feature). The mean of e over the batch is
     the mean squared error Keras' ``"mse"`` loss reports.
     """
-    x, x_hat = np.asarray(x), np.asarray(x_hat)
-    for name, value in (("x", x), ("x_hat", x_hat)):
-        if not np.issubdtype(value.dtype, np.number):
-            raise TypeError(f"{name} must be a numeric array, got dtype {value.dtype}")
+    x, x_hat = validation.float_array("x", x), validation.float_array("x_hat", x_hat)
     if x.ndim < 2 or x.shape[0] < 1:
         raise ValueError(f"x must have shape (N, ...) with N >= 1 and at least 2 dimensions, "
                          f"got shape {x.shape}")
     if x_hat.shape != x.shape:
         raise ValueError(f"x_hat must have the shape of x {x.shape}, got {x_hat.shape}")
-    diff = x.astype(np.float64) - x_hat.astype(np.float64)
+    diff = x - x_hat
     return np.mean(diff.reshape(len(diff), -1) ** 2, axis=1)
 
 
@@ -199,14 +164,9 @@ def add_gaussian_noise(x, std: float, rng: np.random.Generator) -> np.ndarray:
     the NumPy ``rng`` so that a figure can be reproduced. Returns a new
     float64 array shaped like ``x``; ``std = 0`` returns a copy.
     """
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.number):
-        raise TypeError(f"x must be a numeric array, got dtype {x.dtype}")
+    x = validation.float_array("x", x)
     std = validation.number("std", std, 0)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}")
-    return x.astype(np.float64) + std * rng.standard_normal(x.shape)
+    return x + std * validation.generator("rng", rng).standard_normal(x.shape)
 
 
 # ---------------------------------------------------------------------------
@@ -230,9 +190,10 @@ def build_dense_autoencoder(input_shape, hidden, code_size: int, activation: str
     ``output_activation="sigmoid"`` suits inputs in [0, 1]; ``None`` gives a
     linear output for centred or standardized data.
     """
-    keras = lazy.keras()
+    from dlbook.keras_import import keras
+
     shape = validation.shape("input_shape", input_shape)
-    hidden = _check_units("hidden", hidden)
+    hidden = validation.positive_ints("hidden", hidden, allow_empty=True)
     code_size = validation.integer("code_size", code_size, 1)
     validation.boolean("use_bias", use_bias)
     noise_std = validation.number("noise_std", noise_std, 0)
@@ -297,11 +258,12 @@ def build_conv_autoencoder(input_shape, filters=(16, 32), code_size: int | None 
     feature map (h, w, filters[-1]) with h = H / 2^len(filters); with it, a
     dense bottleneck of ``code_size`` values.
     """
-    keras = lazy.keras()
+    from dlbook.keras_import import keras
+
     shape = validation.shape("input_shape", input_shape)
     if len(shape) not in (2, 3):
         raise ValueError(f"input_shape must be (H, W) or (H, W, C), got {input_shape!r}")
-    filters = _check_units("filters", filters, allow_empty=False)
+    filters = validation.positive_ints("filters", filters)
     if code_size is not None:
         code_size = validation.integer("code_size", code_size, 1)
     kernel_size = validation.integer("kernel_size", kernel_size, 1)
@@ -354,8 +316,8 @@ def plot_image_rows(rows, labels=None, width: float = 0.8, vmax: float = 1.0):
     """
     import matplotlib.pyplot as plt
 
-    rows = [np.asarray(r, dtype=np.float64) for r in rows]
-    if not rows or any(r.ndim != 3 or r.shape[0] != rows[0].shape[0] or r.shape[0] < 1 for r in rows):
+    rows = [validation.float_array(f"rows[{i}]", r, "(n, H, W)") for i, r in enumerate(rows)]
+    if not rows or any(r.shape[0] != rows[0].shape[0] for r in rows):
         raise ValueError("rows must be a non-empty sequence of image arrays (n, H, W) with the same n")
     if labels is not None and len(labels) != len(rows):
         raise ValueError(f"labels must name each of the {len(rows)} rows, got {len(labels)}")
@@ -394,9 +356,7 @@ def linear_autoencoder_bases(model) -> tuple[np.ndarray, np.ndarray]:
     :func:`principal_angles`. ``model`` is what :func:`build_linear_autoencoder`
     returns (or any dense autoencoder without hidden layers).
     """
-    keras = lazy.keras()
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    validation.keras_model("model", model)
     try:
         code = model.get_layer("encoder").get_layer(CODE_LAYER)
         out = model.get_layer("decoder").get_layer("reconstruction")

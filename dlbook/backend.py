@@ -1,9 +1,17 @@
 """The one seam where dlbook touches a specific Keras backend.
 
 Everything else in the Keras layer is written with ``keras`` and ``keras.ops``
-and runs on TensorFlow, JAX and PyTorch alike. Automatic differentiation and
-determinism and float64 switches have no backend-neutral API in Keras 3, so
-each gets one small function per backend here, chosen by :func:`name`.
+and runs on TensorFlow, JAX and PyTorch alike. What has no backend-neutral API
+in Keras 3 lives here, and only here imports ``tensorflow``, ``jax`` or
+``torch`` (inside the functions, so that importing this module loads none):
+
+- :func:`name` and :func:`accelerator`: which backend, on which device;
+- :func:`enable_determinism`, :func:`enable_float64` and
+  :func:`quiet_known_warnings`: the switches, one small function per backend,
+  chosen by :func:`name`;
+- :func:`autodiff_gradient`: automatic differentiation of a ``keras.ops`` loss;
+- :func:`to_device` and :func:`compile_step_block`: the two JAX pieces of the
+  compiled training loop of :func:`dlbook.training.fit` (JAX only).
 """
 
 from __future__ import annotations
@@ -13,10 +21,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from dlbook import validation
+
 
 def name() -> str:
     """The active Keras backend: ``"tensorflow"``, ``"jax"`` or ``"torch"``."""
-    import keras
+    from dlbook.keras_import import keras
 
     return keras.backend.backend()
 
@@ -64,8 +74,7 @@ def autodiff_gradient(loss: Callable, params: Sequence[np.ndarray]) -> list[np.n
     list of float64 NumPy arrays shaped like ``params`` (zeros for an array
     the loss does not depend on).
     """
-    if not callable(loss):
-        raise TypeError(f"loss must be callable, got {type(loss).__name__}")
+    validation.function("loss", loss)
     arrays = [np.asarray(p, dtype=np.float64) for p in params]
     if not arrays:
         raise ValueError("params must hold at least one array, got an empty sequence")
@@ -163,3 +172,45 @@ def _torch_determinism():
 
 def _no_op():
     """JAX is deterministic on the CPU by construction."""
+
+
+# ---------------------------------------------------------------------------
+# The compiled training loop of dlbook.training (JAX only)
+
+
+def to_device(arrays):
+    """``arrays`` (a tuple of NumPy arrays) copied once onto JAX's default device."""
+    import jax
+
+    return jax.device_put(arrays)
+
+
+def compile_step_block(step: Callable, unroll: int | None) -> Callable:
+    """``block(state, (x, y), rows) -> (state, logs)``: ``step`` on ``x[rows[i]]``, ``y[rows[i]]`` for each i.
+
+    ``step(state, (x_batch, y_batch)) -> (logs, state)`` is a stateless Keras
+    step (``model.train_step`` or ``model.test_step`` under JAX). ``rows`` is
+    ``(steps, batch)`` indices into the resident arrays; the steps run in
+    order inside one ``jax.jit``-compiled call, in a ``jax.lax.scan``
+    (``unroll`` as there) or, with ``unroll=None``, traced one after another.
+    ``logs`` are the last step's.
+    """
+    import jax
+
+    def block(state, data, rows):
+        x, y = data
+
+        def one_step(state, batch_rows):
+            logs, new_state = step(state, (x[batch_rows], y[batch_rows]))
+            # the carry must keep its dtypes (a Python float in a step would widen it)
+            new_state = jax.tree.map(lambda new, old: new.astype(old.dtype), new_state, state)
+            return new_state, logs
+
+        if unroll is None:
+            for i in range(rows.shape[0]):
+                state, logs = one_step(state, rows[i])
+            return state, logs
+        state, logs = jax.lax.scan(one_step, state, rows, unroll=unroll)
+        return state, jax.tree.map(lambda v: v[-1], logs)
+
+    return jax.jit(block)

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import activations, losses
+from dlbook import activations, losses, validation
 
 
 class Cache(NamedTuple):
@@ -51,11 +51,10 @@ def init_weights(layer_sizes, seed: int = 0) -> list[np.ndarray]:
     >>> [W.shape for W in init_weights([2, 3, 1])]   # the worked network
     [(3, 3), (1, 4)]
     """
-    sizes = list(layer_sizes)
-    if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1
-                             for n in sizes):
-        raise ValueError(f"layer_sizes must be at least two positive ints, got {layer_sizes!r}")
-    rng = np.random.default_rng(seed)
+    sizes = validation.positive_ints("layer_sizes", layer_sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"layer_sizes must name at least two layers, got {list(sizes)!r}")
+    rng = np.random.default_rng(validation.integer("seed", seed, minimum=0))
     weights = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
         r = np.sqrt(6 / (n_in + n_out))
@@ -65,7 +64,7 @@ def init_weights(layer_sizes, seed: int = 0) -> list[np.ndarray]:
 
 def add_bias(a: np.ndarray) -> np.ndarray:
     """[1, a]: the activations (N, n) with the bias unit a_0 = 1 as a first column, (N, n + 1)."""
-    a = _check_matrix("a", a)
+    a = validation.float_array("a", a, "(N, n)")
     return np.hstack([np.ones((a.shape[0], 1)), a])
 
 
@@ -97,7 +96,7 @@ def cost(y_hat, y) -> float:
 
 def accuracy(y_hat, y) -> float:
     """Fraction of outputs on the right side of 0.5: mean[(y_hat > 0.5) == (y > 0.5)]."""
-    y_hat = _check_matrix("y_hat", y_hat)
+    y_hat = validation.float_array("y_hat", y_hat, "(N, n_L)")
     return float(np.mean((y_hat > 0.5) == (_check_labels(y, y_hat.shape) > 0.5)))
 
 
@@ -108,7 +107,7 @@ def output_delta(y_hat, y) -> np.ndarray:
     minimise; the notes write y - a(L) for the log-likelihood they maximise.
     ``y_hat`` and the result are (N, n_L); ``y`` may be (N,) for one output unit.
     """
-    y_hat = _check_matrix("y_hat", y_hat)
+    y_hat = validation.float_array("y_hat", y_hat, "(N, n_L)")
     y = _check_labels(y, y_hat.shape)
     return (y_hat - y) / y.size
 
@@ -120,8 +119,9 @@ def hidden_delta(delta_next, W, z, activation: str = "sigmoid") -> np.ndarray:
     ``W`` (m, n + 1) and ``z`` (N, n); returns (N, n). The bias unit is a
     constant, so no error flows into it: that is the dropped first column.
     """
-    delta_next, W, z = (_check_matrix(name, v) for name, v in
-                        (("delta_next", delta_next), ("W", W), ("z", z)))
+    delta_next = validation.float_array("delta_next", delta_next, "(N, m)")
+    W = validation.float_array("W", W, "(m, n + 1)")
+    z = validation.float_array("z", z, "(N, n)")
     if W.shape[0] != delta_next.shape[1] or z.shape != (delta_next.shape[0], W.shape[1] - 1):
         raise ValueError(f"expected delta_next (N, m), W (m, n + 1) and z (N, n), got "
                          f"{delta_next.shape}, {W.shape} and {z.shape}")
@@ -136,7 +136,8 @@ def weight_gradient(delta_next, a_bias) -> np.ndarray:
     (N, n + 1); returns (m, n + 1), the shape of W(l). The 1/N of the mean
     is already in the deltas.
     """
-    delta_next, a_bias = _check_matrix("delta_next", delta_next), _check_matrix("a_bias", a_bias)
+    delta_next = validation.float_array("delta_next", delta_next, "(N, m)")
+    a_bias = validation.float_array("a_bias", a_bias, "(N, n + 1)")
     if delta_next.shape[0] != a_bias.shape[0]:
         raise ValueError(f"delta_next and a_bias must have the same number of rows N, got "
                          f"{delta_next.shape} and {a_bias.shape}")
@@ -170,12 +171,8 @@ def train(weights, X, y, learning_rate: float, epochs: int,
     on (X, y), measured before training and after each step. The weights passed
     in are not modified.
     """
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.number)):
-        raise TypeError(f"learning_rate must be a number, got {type(learning_rate).__name__}")
-    if not (np.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate}")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    learning_rate = validation.positive("learning_rate", learning_rate)
+    epochs = validation.integer("epochs", epochs, minimum=0)
     weights = [W.copy() for W in _check_weights(weights)]
     costs, accuracies = [], []
     for epoch in range(epochs + 1):
@@ -202,46 +199,36 @@ def to_keras_weights(weights) -> list[np.ndarray]:
 
 
 def _activation(name):
-    if not isinstance(name, str) or name not in activations.ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(activations.ACTIVATIONS)}, "
-                         f"got {name!r}")
-    return activations.get(name)
+    return activations.get(validation.choice("activation", name, tuple(activations.ACTIVATIONS)))
 
 
 def _check_cache(cache, weights) -> None:
-    fits = (isinstance(cache, Cache) and len(cache.z) == len(weights)
-            and all(A.shape[1] == W.shape[1] and Z.shape[1] == W.shape[0]
-                    for A, Z, W in zip(cache.a_bias, cache.z, weights, strict=True)))
+    """``cache`` must be what :func:`forward` returned for ``weights``."""
+    if not isinstance(cache, Cache):
+        raise TypeError(f"cache must be the Cache that forward() returned, got {type(cache).__name__}")
+    fits = len(cache.z) == len(weights) and all(
+        A.shape[1] == W.shape[1] and Z.shape[1] == W.shape[0]
+        for A, Z, W in zip(cache.a_bias, cache.z, weights, strict=True))
     if not fits:
         raise ValueError("cache must be the Cache that forward() returned for these weights")
 
 
 def _check_weights(weights) -> list[np.ndarray]:
-    if isinstance(weights, np.ndarray) or not weights:
-        raise ValueError("weights must be a non-empty list of matrices W(l) of shape (m, n + 1)")
-    weights = [np.asarray(W, dtype=np.float64) for W in weights]
+    """``weights`` as float64 matrices W(l) (m, n + 1) whose shapes chain: W(l) has a column
+    for each unit of layer l, plus the bias."""
+    weights = validation.float_arrays("weights", weights, "(m, n + 1)")
     for l, W in enumerate(weights):
-        if W.ndim != 2 or W.shape[1] < 2:
+        if W.shape[1] < 2:
             raise ValueError(f"weights[{l}] must have shape (m, n + 1) with n >= 1, got {W.shape}")
-        if not np.all(np.isfinite(W)):
-            raise ValueError(f"weights[{l}] must be finite; found NaN or inf")
         if l and W.shape[1] != weights[l - 1].shape[0] + 1:
             raise ValueError(f"weights[{l}] must have {weights[l - 1].shape[0] + 1} columns "
                              f"(the previous layer's units plus the bias), got {W.shape}")
     return weights
 
 
-def _check_matrix(name: str, value) -> np.ndarray:
-    value = np.asarray(value, dtype=np.float64)
-    if value.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (N, units), got shape {value.shape}")
-    if not np.all(np.isfinite(value)):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
-    return value
-
-
 def _check_inputs(X, weights) -> np.ndarray:
-    X = _check_matrix("X", X)
+    """``X`` (N, n_1), one column per input unit of ``weights``."""
+    X = validation.float_array("X", X, "(N, n_1)")
     n_in = weights[0].shape[1] - 1
     if X.shape[1] != n_in:
         raise ValueError(f"X must have shape (N, {n_in}) to match weights[0], got {X.shape}")
@@ -250,12 +237,10 @@ def _check_inputs(X, weights) -> np.ndarray:
 
 def _check_labels(y, shape) -> np.ndarray:
     """Labels in [0, 1] shaped like the output; (N,) is accepted for one output unit."""
-    y = np.asarray(y, dtype=np.float64)
+    y = validation.float_array("y", y)
     if y.ndim == 1 and len(shape) == 2 and shape[1] == 1:
         y = y[:, None]
     if y.shape != tuple(shape):
         raise ValueError(f"y must have shape {tuple(shape)} like the network's output, "
                          f"got {y.shape}")
-    if not np.all((y >= 0) & (y <= 1)):
-        raise ValueError("y must hold labels in [0, 1] (NaN is not allowed)")
-    return y
+    return validation.within("y", y, 0, 1, "labels")

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from dlbook import validation
-from dlbook.config import quiet_tensorflow
-
-quiet_tensorflow()
-import keras  # noqa: E402
+from dlbook.keras_import import keras
 
 
 @keras.saving.register_keras_serializable(package="dlbook")
@@ -23,11 +20,10 @@ class ValTrainRatioCallback(keras.callbacks.Callback):
 
     def __init__(self, verbose: bool = True, digits: int = 2):
         super().__init__()
-        validation.boolean("verbose", verbose)
-        if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 10:
+        self.verbose = validation.boolean("verbose", verbose)
+        self.digits = validation.integer("digits", digits, 0)
+        if self.digits > 10:
             raise ValueError(f"digits must be an int in [0, 10], got {digits!r}")
-        self.verbose = verbose
-        self.digits = digits
         self.ratios: list[float] = []
 
     def on_train_begin(self, logs=None):

@@ -19,21 +19,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from dlbook import backend, validation
-from dlbook.config import quiet_tensorflow
-
-quiet_tensorflow()
-import keras  # noqa: E402
+from dlbook.convolution import POOLS
+from dlbook.keras_import import keras
 
 MNIST_SHAPE = (28, 28, 1)
 SMALL_CNN_SHAPE = (128, 128, 3)  # the colour images of the notes' five-class example
 SMALL_CNN_FILTERS = (4, 4)  # the notes' two convolutions
-
-
-def _check_classes(n_classes) -> None:
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int):
-        raise TypeError(f"n_classes must be an int, got {type(n_classes).__name__}")
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be >= 2, got {n_classes}")
 
 
 def build_mnist_cnn(input_shape: Sequence[int] = MNIST_SHAPE, n_classes: int = 10) -> keras.Model:
@@ -44,7 +35,7 @@ def build_mnist_cnn(input_shape: Sequence[int] = MNIST_SHAPE, n_classes: int = 1
     He-normal initialisation. Input ``(N, 28, 28, 1)``, output ``(N, n_classes)`` probabilities.
     """
     shape = validation.shape("input_shape", input_shape, 3)
-    _check_classes(n_classes)
+    n_classes = validation.integer("n_classes", n_classes, 2)
     return keras.Sequential(
         [
             keras.Input(shape=shape),
@@ -76,7 +67,7 @@ def build_small_cnn(input_shape: Sequence[int] = SMALL_CNN_SHAPE, n_classes: int
     wider variant chapter 10 compares it with.
     """
     shape = validation.shape("input_shape", input_shape, 3)
-    _check_classes(n_classes)
+    n_classes = validation.integer("n_classes", n_classes, 2)
     first, second = validation.shape("filters", filters, 2)
     return keras.Sequential(
         [
@@ -103,10 +94,9 @@ def keras_conv2d(x, w, b, stride=1, padding: str = "valid") -> np.ndarray:
     ``x`` is (N, H, W, C); returns (N, Ho, Wo, F) as a NumPy array: the
     counterpart of :func:`dlbook.convolution.conv2d_forward`.
     """
-    x, w, b = (np.asarray(v, dtype=np.float64) for v in (x, w, b))
-    if x.ndim != 4 or w.ndim != 4 or b.shape != w.shape[3:]:
-        raise ValueError(f"x must be (N, H, W, C), w (kh, kw, C, F) and b (F,), got shapes "
-                         f"{x.shape}, {w.shape} and {b.shape}")
+    x = validation.float_array("x", x, "(N, H, W, C)")
+    w = validation.float_array("w", w, "(kh, kw, C, F)")
+    b = validation.float_array("b", b, "(F,)")
     backend.enable_float64()
     layer = keras.layers.Conv2D(w.shape[3], w.shape[:2], strides=stride, padding=padding,
                                 dtype="float64")
@@ -121,14 +111,11 @@ def keras_pool(kind: str, x, pool_size=2, stride=None, padding: str = "valid") -
     ``x`` is (N, H, W, C); ``stride`` None means ``pool_size``, as in Keras.
     Returns (N, Ho, Wo, C) as a NumPy array.
     """
-    layers = {"max": keras.layers.MaxPooling2D, "average": keras.layers.AveragePooling2D}
-    if kind not in layers:
-        raise ValueError(f"kind must be one of {tuple(layers)}, got {kind!r}")
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 4:
-        raise ValueError(f"x must be (N, H, W, C), got shape {x.shape}")
+    pooling = {"max": keras.layers.MaxPooling2D,
+               "average": keras.layers.AveragePooling2D}[validation.choice("kind", kind, POOLS)]
+    x = validation.float_array("x", x, "(N, H, W, C)")
     backend.enable_float64()
-    layer = layers[kind](pool_size=pool_size, strides=stride, padding=padding, dtype="float64")
+    layer = pooling(pool_size=pool_size, strides=stride, padding=padding, dtype="float64")
     return keras.ops.convert_to_numpy(layer(x))
 
 
@@ -141,7 +128,7 @@ def feature_maps(model: keras.Model, images, layer: str) -> np.ndarray:
 
     For a convolutional layer, (N, Ho, Wo, F): one feature map per filter.
     """
-    _check_model(model)
+    validation.keras_model("model", model)
     names = [item.name for item in model.layers]
     if layer not in names:
         raise ValueError(f"layer must be the name of a layer of the model, one of {names}, got {layer!r}")
@@ -155,7 +142,7 @@ def class_scores(model: keras.Model, images) -> np.ndarray:
 
     The model must end in a Dense layer; its softmax(z) is the model's output.
     """
-    _check_model(model)
+    validation.keras_model("model", model)
     return np.asarray(keras.ops.convert_to_numpy(_logits(model, _check_images(model, images))),
                       dtype=np.float64)
 
@@ -171,18 +158,11 @@ def saliency_map(model: keras.Model, images, class_index=None) -> np.ndarray:
     (:func:`dlbook.backend.autodiff_gradient`). ``images`` (N, H, W, C);
     returns S (N, H, W), float64.
     """
-    from dlbook import backend
-
-    _check_model(model)
+    validation.keras_model("model", model)
     images = _check_images(model, images)
     n_classes = int(model.output_shape[-1])
-    if class_index is None:
-        target = class_scores(model, images).argmax(axis=1)
-    else:
-        target = np.broadcast_to(np.asarray(class_index), (len(images),))
-        if not np.issubdtype(target.dtype, np.integer) or np.any((target < 0) | (target >= n_classes)):
-            raise ValueError(f"class_index must be an int (or one per image) in [0, {n_classes}), "
-                             f"got {class_index!r}")
+    target = (class_scores(model, images).argmax(axis=1) if class_index is None
+              else _check_class_index(class_index, len(images), n_classes))
     onehot = np.eye(n_classes, dtype="float32")[target]
 
     def score(params):  # the sum over images of each one's class score: its gradient is per image
@@ -194,6 +174,8 @@ def saliency_map(model: keras.Model, images, class_index=None) -> np.ndarray:
 
 def _logits(model: keras.Model, images):
     """z = W^T a + b of the final Dense layer, a the output of the layer before it."""
+    if len(model.layers) < 2:
+        raise ValueError(f"model must have at least two layers to give class scores, got {len(model.layers)}")
     last = model.layers[-1]
     if not isinstance(last, keras.layers.Dense):
         raise ValueError(f"model must end in a Dense layer to give class scores, got "
@@ -203,19 +185,22 @@ def _logits(model: keras.Model, images):
     return keras.ops.matmul(features, last.kernel) + last.bias
 
 
-def _check_model(model) -> None:
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if len(model.layers) < 2:
-        raise ValueError(f"model must have at least two layers, got {len(model.layers)}")
-
-
 def _check_images(model: keras.Model, images) -> np.ndarray:
-    if isinstance(images, (str, bytes)) or images is None:
-        raise TypeError(f"images must be an array (N, H, W, C), got {type(images).__name__}")
-    images = np.asarray(images, dtype=np.float32)
+    """``images`` as float32, which must have the shape the model takes."""
+    images = validation.float_array("images", images).astype(np.float32)
     expected = tuple(model.input_shape[1:])
-    if images.ndim != 4 or images.shape[1:] != expected:
+    if images.shape[1:] != expected:
         raise ValueError(f"images must have shape (N, {', '.join(map(str, expected))}) for this model, "
                          f"got {images.shape}")
     return images
+
+
+def _check_class_index(class_index, n_images: int, n_classes: int) -> np.ndarray:
+    """``class_index`` (an int, or one per image) as an int array of ``n_images`` classes."""
+    target = np.asarray(class_index)
+    if not np.issubdtype(target.dtype, np.integer):
+        raise TypeError(f"class_index must be an int (or one per image), got {class_index!r}")
+    if target.ndim > 1 or target.size not in (1, n_images) or np.any((target < 0) | (target >= n_classes)):
+        raise ValueError(f"class_index must be an int (or one per image) in [0, {n_classes}), "
+                         f"got {class_index!r}")
+    return np.broadcast_to(target, (n_images,))

@@ -154,10 +154,8 @@ def seed_everything(seed: int = DEFAULT_SEED) -> None:
     np.random.seed(int(seed))
     if not has_keras():
         return
-    quiet_tensorflow()
-    import keras
-
     from dlbook import backend
+    from dlbook.keras_import import keras
 
     keras.utils.set_random_seed(int(seed))
     backend.enable_determinism()

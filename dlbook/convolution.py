@@ -134,7 +134,7 @@ def pad(x, pads, value: float = 0.0) -> np.ndarray:
 
     Returns (N, H + top + bottom, W + left + right, C).
     """
-    x = _check_images("x", x)
+    x = validation.float_array("x", x, "(N, H, W, C)", allow_inf=True)
     (top, bottom), (left, right) = pads
     return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
 
@@ -158,7 +158,7 @@ def im2col(x, kernel, stride=1) -> np.ndarray:
     ``x`` (N, H, W, C) is already padded; returns (N Ho Wo, kh kw C) with
     Ho = floor((H - kh) / s_h) + 1, and Wo likewise.
     """
-    x = _check_images("x", x)
+    x = validation.float_array("x", x, "(N, H, W, C)", allow_inf=True)
     kh, kw = _pair("kernel", kernel)
     sh, sw = _pair("stride", stride)
     n, h, w, c = x.shape
@@ -178,11 +178,9 @@ def col2im(cols, x_shape, kernel, stride=1) -> np.ndarray:
     """
     kh, kw = _pair("kernel", kernel)
     sh, sw = _pair("stride", stride)
-    if len(tuple(x_shape)) != 4:
-        raise ValueError(f"x_shape must be (N, H, W, C), got {tuple(x_shape)!r}")
-    n, h, w, c = (validation.integer("x_shape", d, 1) for d in x_shape)
+    n, h, w, c = validation.shape("x_shape", x_shape, 4)
     ho, wo = output_size(h, kh, sh), output_size(w, kw, sw)
-    cols = np.asarray(cols, dtype=np.float64)
+    cols = validation.float_array("cols", cols, "(N Ho Wo, kh kw C)")
     if cols.shape != (n * ho * wo, kh * kw * c):
         raise ValueError(f"cols must have shape (N Ho Wo, kh kw C) = {(n * ho * wo, kh * kw * c)} "
                          f"for x_shape {(n, h, w, c)}, kernel {(kh, kw)} and stride {(sh, sw)}, "
@@ -288,7 +286,7 @@ def conv2d_backward(dout, cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _pool_setup(x, pool_size, stride, padding):
-    x = _check_images("x", x)
+    x = validation.float_array("x", x, "(N, H, W, C)", allow_inf=True)
     pool_size = _pair("pool_size", pool_size)
     stride = pool_size if stride is None else _pair("stride", stride)
     validation.choice("padding", padding, PADDINGS)
@@ -404,8 +402,10 @@ def translate(images, shift) -> np.ndarray:
     ``images`` (N, H, W, C); returns (N, H, W, C). A convolution with stride 1
     commutes with it, away from the edges: conv(translate(x)) = translate(conv(x)).
     """
-    x = _check_images("images", images)
-    if not isinstance(shift, (tuple, list)) or len(shift) != 2:
+    x = validation.float_array("images", images, "(N, H, W, C)", allow_inf=True)
+    if not isinstance(shift, (tuple, list)):
+        raise TypeError(f"shift must be a pair (dy, dx) of ints, got {type(shift).__name__}")
+    if len(shift) != 2:
         raise ValueError(f"shift must be a pair (dy, dx) of ints, got {shift!r}")
     dy, dx = (validation.integer("shift", d) for d in shift)
     out = np.zeros_like(x)
@@ -424,7 +424,7 @@ def random_translations(images, max_shift: int = 2, seed: int = 0) -> np.ndarray
     the same, and the network sees more variety. ``images`` (N, H, W, C);
     returns (N, H, W, C), the same for the same ``seed``.
     """
-    x = _check_images("images", images)
+    x = validation.float_array("images", images, "(N, H, W, C)", allow_inf=True)
     max_shift = validation.integer("max_shift", max_shift, 0)
     shifts = np.random.default_rng(validation.integer("seed", seed, 0)).integers(
         -max_shift, max_shift + 1, (len(x), 2))
@@ -483,43 +483,29 @@ def gradient_check(layer: str = "conv", seed: int = 0, stride=1, padding: str = 
 
 
 def _pair(name: str, value) -> tuple[int, int]:
-    """An int k as (k, k), or a pair of ints, each >= 1."""
+    """An int k as (k, k), or a pair of ints, each >= 1 (Keras' convention for kernels and strides)."""
     if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-        return validation.integer(name, value[0], 1), validation.integer(name, value[1], 1)
+        return validation.shape(name, value, 2)
     k = validation.integer(name, value, 1)
     return k, k
 
 
-def _check_images(name: str, value) -> np.ndarray:
-    """A float64 (N, H, W, C) array, channels last like Keras (max pooling pads with -inf)."""
-    return validation.float_array(name, value, "(N, H, W, C)", allow_inf=True)
-
-
 def _check_conv_args(x, w, b):
-    x = _check_images("x", x)
-    if isinstance(w, (str, bytes)) or w is None:
-        raise TypeError(f"w must be a float array of shape (kh, kw, C, F), got {type(w).__name__}")
-    w = np.asarray(w, dtype=np.float64)
-    if w.ndim != 4 or 0 in w.shape:
-        raise ValueError(f"w must be a 4-D kernel (kh, kw, C, F), as Keras' Conv2D.kernel, "
-                         f"got shape {w.shape}")
+    """x, the kernel w and the bias b, whose channels and filters must match."""
+    x = validation.float_array("x", x, "(N, H, W, C)")
+    w = validation.float_array("w", w, "(kh, kw, C, F)")
     if w.shape[2] != x.shape[3]:
         raise ValueError(f"w must have as many input channels as x: w is {w.shape} (C = "
                          f"{w.shape[2]}), x is {x.shape} (C = {x.shape[3]})")
-    b = np.asarray(b, dtype=np.float64)
+    b = validation.float_array("b", b)
     if b.shape != (w.shape[3],):
         raise ValueError(f"b must have shape (F,) = ({w.shape[3]},), one bias per filter, got {b.shape}")
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
-        raise ValueError("x, w and b must be finite; found NaN or inf")
     return x, w, b
 
 
 def _check_dout(dout, shape) -> np.ndarray:
-    if isinstance(dout, (str, bytes)) or dout is None:
-        raise TypeError(f"dout must be a float array of shape {shape}, got {type(dout).__name__}")
-    dout = np.asarray(dout, dtype=np.float64)
+    """``dout``, which must have the shape of the forward pass's output."""
+    dout = validation.float_array("dout", dout)
     if dout.shape != tuple(shape):
         raise ValueError(f"dout must have the shape of the forward output {tuple(shape)}, got {dout.shape}")
     return dout

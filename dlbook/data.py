@@ -59,7 +59,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from dlbook import lazy, validation
+from dlbook import validation
 
 MNIST_SHAPE = (28, 28)
 DIGIT_NAMES = tuple(str(d) for d in range(10))
@@ -320,7 +320,7 @@ def load_lfw(min_faces_per_person: int = 70, val_size: float = 0.2, test_size: f
 
 def _download_keras_dataset(name: str):
     """``keras.datasets.<name>.load_data()``, or a clear error naming the offline loaders."""
-    keras = lazy.keras()
+    from dlbook.keras_import import keras
 
     try:
         return getattr(keras.datasets, name).load_data()
@@ -395,9 +395,7 @@ def make_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, np.
     Window i holds s_i .. s_{i+window-1}; its target the next ``horizon``
     values s_{i+window} .. s_{i+window+horizon-1}; N = T - window - horizon + 1.
     """
-    series = np.asarray(series, dtype=np.float32)
-    if series.ndim != 1:
-        raise ValueError(f"series must be 1-D of shape (T,), got shape {series.shape}")
+    series = validation.float_array("series", series, "(T,)").astype(np.float32)
     window, horizon = validation.integer("window", window, 1), validation.integer("horizon", horizon, 1)
     n = len(series) - window - horizon + 1
     if n < 1:
@@ -483,6 +481,4 @@ OFFLINE_DATASETS = frozenset(DATASETS) - {"mnist", "fashion_mnist", "cifar10", "
 
 def load(name: str, **kwargs) -> Split:
     """Load a dataset by name with the loader's keyword arguments; names in :data:`DATASETS`."""
-    if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"name must be one of {sorted(DATASETS)}, got {name!r}")
-    return DATASETS[name](**kwargs)
+    return DATASETS[validation.choice("name", name, sorted(DATASETS))](**kwargs)

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from dlbook import validation
+
 
 def numerical_gradient(
     f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6
@@ -19,13 +21,11 @@ def numerical_gradient(
     may close over it; ``x`` must be a float64 array (float32 has too few
     digits for a difference of 1e-6 to mean anything).
     """
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
-    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+    validation.function("f", f)
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:  # perturbed in place: no copy
         got = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
         raise TypeError(f"x must be a float64 NumPy array, got {got}")
-    if not (np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a positive finite number, got {eps}")
+    eps = validation.positive("eps", eps)
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         original = x[i]
@@ -45,10 +45,7 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
     0 when equal, 1 when opposite; below 1e-7 means two float64 gradients agree.
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a, b = validation.float_array("a", a), validation.float_array("b", b)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise ValueError("a and b must be finite; found NaN or inf")
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300))

@@ -62,42 +62,25 @@ class History(NamedTuple):
 # Input checks
 
 
-def _as_vector(name: str, value) -> np.ndarray:
-    """A finite 1-D float64 copy of ``value``."""
-    array = np.array(value, dtype=np.float64)
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array of shape (D,), got {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
-    return array
-
-
-def _check_callable(name: str, value) -> None:
-    if not callable(value):
-        raise TypeError(f"{name} must be callable, got {type(value).__name__}")
-
-
 def _check_dataset(X, y) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` as finite float64 ``(N, D)`` and ``y`` as finite float64 ``(N,)``."""
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] == 0:
-        raise ValueError(f"X must have shape (N, D) with N >= 1, got {X.shape}")
+    """``X`` as float64 ``(N, D)`` and ``y`` as float64 ``(N,)``, one label per row of ``X``."""
+    X = validation.float_array("X", X, "(N, D)")
+    y = validation.float_array("y", y)
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
-        raise ValueError("X and y must be finite; found NaN or inf")
     return X, y
 
 
 def _check_params(name: str, params, size: int) -> np.ndarray:
-    params = _as_vector(name, params)
+    """``params`` as a float64 vector of the ``(size,)`` another argument sets."""
+    params = validation.float_array(name, params, "(D,)")
     if params.shape != (size,):
         raise ValueError(f"{name} must have shape ({size},), got {params.shape}")
     return params
 
 
 def _check_batch_size(batch_size, n_samples: int) -> int:
+    """``batch_size``, at most the ``n_samples`` of the dataset."""
     batch_size = validation.integer("batch_size", batch_size, 1)
     if batch_size > n_samples:
         raise ValueError(f"batch_size must be in [1, N={n_samples}], got {batch_size}")
@@ -137,8 +120,8 @@ def gradient_descent(gradient: Gradient, x0, learning_rate: float, steps: int) -
     Returns the :class:`Trajectory` of ``steps + 1`` points, or fewer with
     ``overflowed=True`` if the iterates diverged past the float64 range.
     """
-    _check_callable("gradient", gradient)
-    x0 = _as_vector("x0", x0)
+    validation.function("gradient", gradient)
+    x0 = validation.float_array("x0", x0, "(D,)")
     eta = validation.positive("learning_rate", learning_rate)
     steps = validation.integer("steps", steps, 0)
     return _iterate(lambda x: x - eta * _evaluate("gradient", gradient, x, x.shape), x0, steps)
@@ -153,9 +136,9 @@ def newton_method(gradient: Gradient, hessian: Gradient, x0, steps: int) -> Traj
     gradient step costs O(D). Returns a :class:`Trajectory` like
     :func:`gradient_descent`.
     """
-    _check_callable("gradient", gradient)
-    _check_callable("hessian", hessian)
-    x0 = _as_vector("x0", x0)
+    validation.function("gradient", gradient)
+    validation.function("hessian", hessian)
+    x0 = validation.float_array("x0", x0, "(D,)")
     steps = validation.integer("steps", steps, 0)
 
     def step(x):
@@ -184,11 +167,9 @@ def critical_learning_rate(hessian) -> float:
 
 
 def _check_spd(name: str, A) -> np.ndarray:
-    A = np.asarray(A, dtype=np.float64)
+    A = validation.float_array(name, A)
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.size == 0:
         raise ValueError(f"{name} must be a square (D, D) matrix, got shape {A.shape}")
-    if not np.all(np.isfinite(A)):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
     if not np.allclose(A, A.T):
         raise ValueError(f"{name} must be symmetric")
     smallest = np.linalg.eigvalsh(A)[0]
@@ -199,9 +180,10 @@ def _check_spd(name: str, A) -> np.ndarray:
 
 
 def _check_quadratic(x, A, x_star) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The points ``x``, ``A`` ``(D, D)`` and ``x_star`` ``(D,)``, their sizes matching."""
     A = _check_spd("A", A)
     x_star = _check_params("x_star", x_star, A.shape[0])
-    x = np.asarray(x, dtype=np.float64)
+    x = validation.float_array("x", x)
     if x.ndim not in (1, 2) or x.shape[-1] != A.shape[0]:
         raise ValueError(f"x must have shape ({A.shape[0]},) or (M, {A.shape[0]}), got {x.shape}")
     return x, A, x_star
@@ -260,9 +242,7 @@ def logistic_regression_hessian(w, X) -> np.ndarray:
     positive semidefinite for every ``w`` (hence the loss is convex). It does
     not depend on the labels.
     """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] == 0 or not np.all(np.isfinite(X)):
-        raise ValueError(f"X must be a finite (N, D) array with N >= 1, got shape {X.shape}")
+    X = validation.float_array("X", X, "(N, D)")
     w = _check_params("w", w, X.shape[1])
     p = sigmoid(X @ w)
     return (X.T * (p * (1.0 - p))) @ X / X.shape[0]
@@ -274,10 +254,10 @@ def logistic_regression_hessian(w, X) -> np.ndarray:
 
 def _tanh_hidden(b, X, w, v) -> tuple[np.ndarray, np.ndarray]:
     """The hidden activations ``tanh(X w + b)`` ``(N, H)`` and the checked ``v`` ``(H,)``."""
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 1:
+    X = validation.float_array("X", X, "(N, 1)")
+    if X.shape[1] != 1:
         raise ValueError(f"X must have shape (N, 1), got {X.shape}")
-    v = _as_vector("v", v)
+    v = validation.float_array("v", v, "(H,)")
     w = _check_params("w", w, v.size)
     b = _check_params("b", b, v.size)
     return np.tanh(X * w + b), v
@@ -364,9 +344,9 @@ def minibatch_step(loss_and_gradient: LossAndGradient, w, X_batch, y_batch,
     ``X_batch`` ``(B, D)``, ``y_batch`` ``(B,)``. Returns the batch loss at
     ``w`` (before the step) and the new weights; ``w`` itself is not modified.
     """
-    _check_callable("loss_and_gradient", loss_and_gradient)
+    validation.function("loss_and_gradient", loss_and_gradient)
     X_batch, y_batch = _check_dataset(X_batch, y_batch)
-    w = _as_vector("w", w)
+    w = validation.float_array("w", w, "(P,)")
     eta = validation.positive("learning_rate", learning_rate)
     loss, gradient = loss_and_gradient(w, X_batch, y_batch)
     gradient = np.asarray(gradient, dtype=np.float64)
@@ -400,9 +380,9 @@ def minibatch_gradient_descent(
     FloatingPointError if the loss or the weights become non-finite (a
     learning rate that is too large).
     """
-    _check_callable("loss_and_gradient", loss_and_gradient)
+    validation.function("loss_and_gradient", loss_and_gradient)
     X, y = _check_dataset(X, y)
-    w = _as_vector("w0", w0)
+    w = validation.float_array("w0", w0, "(P,)")
     batch_size = _check_batch_size(batch_size, X.shape[0])
     eta = validation.positive("learning_rate", learning_rate)
     epochs = validation.integer("epochs", epochs, 0)
@@ -442,9 +422,9 @@ def minibatch_gradient_variance(
     :math:`E\\lVert g_B - g\\rVert^2 = \\frac{\\sigma^2}{B} \\frac{N - B}{N - 1}`,
     the price in noise of a step that costs B gradient evaluations instead of N.
     """
-    _check_callable("loss_and_gradient", loss_and_gradient)
+    validation.function("loss_and_gradient", loss_and_gradient)
     X, y = _check_dataset(X, y)
-    w = _as_vector("w", w)
+    w = validation.float_array("w", w, "(P,)")
     n_draws = validation.integer("n_draws", n_draws, 1)
     batch_size = _check_batch_size(batch_size, X.shape[0])
     validation.generator("rng", rng)

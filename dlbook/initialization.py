@@ -8,7 +8,8 @@ chosen from its fans, as Keras does:
 - :func:`variance` gives the target variance sigma^2 of each rule: Glorot
   1/fan_avg, He 2/fan_in, LeCun 1/fan_in; :func:`uniform_limit` the r of
   U(-r, r) with that variance, r = sqrt(3 sigma^2);
-- :func:`glorot_normal` ... :func:`lecun_uniform` sample a kernel from a
+- :func:`initialize` samples a kernel with any of the six Keras initializers
+  (:data:`INITIALIZERS`: ``"glorot_normal"`` ... ``"lecun_uniform"``) from a
   seeded ``numpy.random.Generator``; the "normal" ones are *truncated* normals,
   exactly the distribution Keras draws (:func:`truncated_normal`).
 
@@ -33,13 +34,12 @@ This module is NumPy only: it never imports Keras.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import activations, lazy, validation
+from dlbook import activations, validation
 
 RULES = ("glorot", "he", "lecun")
 DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
@@ -76,10 +76,6 @@ INIT_FOR_ACTIVATION = (
     InitRow("He", "2 / fan_in", "ReLU and its variants (leaky ReLU, ELU, ...)", "he2015delving"),
     InitRow("LeCun", "1 / fan_in", "SELU", "klambauer2017self"),
 )
-
-
-# ---------------------------------------------------------------------------
-# Input checks
 
 
 # ---------------------------------------------------------------------------
@@ -180,36 +176,6 @@ def initialize(name: str, rng: np.random.Generator, shape) -> np.ndarray:
     return variance_scaling(rng, shape, rule, distribution)
 
 
-def glorot_normal(rng: np.random.Generator, shape) -> np.ndarray:
-    """Glorot normal: truncated normal with sigma^2 = 1 / fan_avg, as ``keras.initializers.GlorotNormal``."""
-    return variance_scaling(rng, shape, "glorot", "truncated_normal")
-
-
-def glorot_uniform(rng: np.random.Generator, shape) -> np.ndarray:
-    """Glorot uniform: U(-r, r) with r = sqrt(3 / fan_avg), Keras' default for Dense kernels."""
-    return variance_scaling(rng, shape, "glorot", "uniform")
-
-
-def he_normal(rng: np.random.Generator, shape) -> np.ndarray:
-    """He normal: truncated normal with sigma^2 = 2 / fan_in, as ``keras.initializers.HeNormal``."""
-    return variance_scaling(rng, shape, "he", "truncated_normal")
-
-
-def he_uniform(rng: np.random.Generator, shape) -> np.ndarray:
-    """He uniform: U(-r, r) with r = sqrt(6 / fan_in)."""
-    return variance_scaling(rng, shape, "he", "uniform")
-
-
-def lecun_normal(rng: np.random.Generator, shape) -> np.ndarray:
-    """LeCun normal: truncated normal with sigma^2 = 1 / fan_in, what SELU networks need."""
-    return variance_scaling(rng, shape, "lecun", "truncated_normal")
-
-
-def lecun_uniform(rng: np.random.Generator, shape) -> np.ndarray:
-    """LeCun uniform: U(-r, r) with r = sqrt(3 / fan_in)."""
-    return variance_scaling(rng, shape, "lecun", "uniform")
-
-
 # ---------------------------------------------------------------------------
 # A deep fully connected network
 
@@ -270,54 +236,32 @@ _PEAK_SLOPE = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "leaky_relu": 1.0, "el
                "selu": activations.SELU_SCALE}
 
 
-def _check_activation(activation) -> str:
-    return validation.choice("activation", activation, tuple(activations.ACTIVATIONS))
-
-
-def _check_matrix(name: str, value) -> np.ndarray:
-    value = np.asarray(value, dtype=np.float64)
-    if value.ndim != 2 or value.shape[0] == 0:
-        raise ValueError(f"{name} must be a 2-D array (N, units) with N >= 1, got shape "
-                         f"{value.shape}")
-    if not np.all(np.isfinite(value)):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
-    return value
-
-
 def _check_kernels(weights) -> list[np.ndarray]:
-    if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or not weights:
-        raise ValueError("weights must be a non-empty list of kernels W(l) of shape "
-                         "(n_{l-1}, n_l)")
-    weights = [np.asarray(W, dtype=np.float64) for W in weights]
-    for l, W in enumerate(weights):
-        if W.ndim != 2 or 0 in W.shape:
-            raise ValueError(f"weights[{l}] must have shape (n_{{l-1}}, n_l), got {W.shape}")
-        if l and W.shape[0] != weights[l - 1].shape[1]:
+    """The kernels W(l) ``(n_{l-1}, n_l)``, each with as many rows as the one below has columns."""
+    weights = validation.float_arrays("weights", weights, "(n_{l-1}, n_l)")
+    for l in range(1, len(weights)):
+        if weights[l].shape[0] != weights[l - 1].shape[1]:
             raise ValueError(f"weights[{l}] must have {weights[l - 1].shape[1]} rows (the units "
-                             f"of the layer below), got {W.shape}")
-        if not np.all(np.isfinite(W)):
-            raise ValueError(f"weights[{l}] must be finite; found NaN or inf")
+                             f"of the layer below), got {weights[l].shape}")
     return weights
 
 
 def _check_layers(weights, biases) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The kernels (:func:`_check_kernels`) and one bias b(l) ``(n_l,)`` for each."""
     weights = _check_kernels(weights)
-    if isinstance(biases, np.ndarray) or not isinstance(biases, Sequence):
-        raise ValueError("biases must be a list of vectors b(l) of shape (n_l,)")
+    biases = validation.float_arrays("biases", biases, "(n_l,)")
     if len(biases) != len(weights):
         raise ValueError(f"biases must have one vector per kernel ({len(weights)}), "
                          f"got {len(biases)}")
-    biases = [np.asarray(b, dtype=np.float64) for b in biases]
     for l, (W, b) in enumerate(zip(weights, biases, strict=True)):
         if b.shape != (W.shape[1],):
             raise ValueError(f"biases[{l}] must have shape ({W.shape[1]},), got {b.shape}")
-        if not np.all(np.isfinite(b)):
-            raise ValueError(f"biases[{l}] must be finite; found NaN or inf")
     return weights, biases
 
 
 def _check_inputs(X, weights) -> np.ndarray:
-    X = _check_matrix("X", X)
+    """The inputs X ``(N, n_0)``, with as many columns as the first kernel has rows."""
+    X = validation.float_array("X", X, "(N, n_0)")
     if X.shape[1] != weights[0].shape[0]:
         raise ValueError(f"X must have shape (N, {weights[0].shape[0]}) to match weights[0], "
                          f"got {X.shape}")
@@ -334,11 +278,10 @@ def init_network(layer_sizes, initializer, rng: np.random.Generator,
     N(0, s^2) whatever the fans. Returns ``(weights, biases)``, two lists of
     L arrays.
     """
-    sizes = list(layer_sizes) if isinstance(layer_sizes, Sequence) else []
-    if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1
-                             for n in sizes):
-        raise ValueError(f"layer_sizes must be a list of at least two positive ints, "
-                         f"got {layer_sizes!r}")
+    sizes = validation.positive_ints("layer_sizes", layer_sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"layer_sizes must hold at least two sizes (inputs and outputs), "
+                         f"got {list(sizes)!r}")
     validation.generator("rng", rng)
     if isinstance(initializer, str):
         validation.choice("initializer", initializer, RULES)
@@ -354,7 +297,7 @@ def init_network(layer_sizes, initializer, rng: np.random.Generator,
     else:
         raise TypeError(f"initializer must be one of {RULES} or a positive std, "
                         f"got {type(initializer).__name__}")
-    weights = [draw((int(a), int(b))) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    weights = [draw((a, b)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
     return weights, [np.zeros(W.shape[1]) for W in weights]
 
 
@@ -367,7 +310,7 @@ def forward(weights, biases, X, activation: str = "tanh") -> tuple[np.ndarray, C
     ``(N, n_L)`` and the cache.
     """
     weights, biases = _check_layers(weights, biases)
-    g, _ = activations.get(_check_activation(activation))
+    g, _ = activations.get(validation.choice("activation", activation, tuple(activations.ACTIVATIONS)))
     a = _check_inputs(X, weights)
     inputs, zs = [], []
     for l, (W, b) in enumerate(zip(weights, biases, strict=True)):
@@ -388,7 +331,7 @@ def backward(dout, cache: Cache) -> Gradients:
     if not isinstance(cache, Cache):
         raise TypeError(f"cache must be the Cache that forward() returned, got "
                         f"{type(cache).__name__}")
-    dout = _check_matrix("dout", dout)
+    dout = validation.float_array("dout", dout, "(N, n_L)")
     if dout.shape != cache.z[-1].shape:
         raise ValueError(f"dout must have the shape of the network's output {cache.z[-1].shape}, "
                          f"got {dout.shape}")
@@ -407,7 +350,8 @@ def backward(dout, cache: Cache) -> Gradients:
 
 def mse(output, Y) -> tuple[float, np.ndarray]:
     """J = mean((a(L) - Y)^2) over all N n_L entries, as Keras' MSE; returns (J, dJ/da(L))."""
-    output, Y = _check_matrix("output", output), _check_matrix("Y", Y)
+    output = validation.float_array("output", output, "(N, n_L)")
+    Y = validation.float_array("Y", Y, "(N, n_L)")
     if Y.shape != output.shape:
         raise ValueError(f"Y must have the shape of the network's output {output.shape}, "
                          f"got {Y.shape}")
@@ -467,11 +411,8 @@ def probe(depth: int, width: int, activation: str, initializer, rng: np.random.G
     depth, width = validation.integer("depth", depth, 1), validation.integer("width", width, 1)
     n_samples = validation.integer("n_samples", n_samples, 2)
     validation.generator("rng", rng)
-    for name, value in (("input_mean", input_mean), ("input_std", input_std)):
-        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if input_std <= 0:
-        raise ValueError(f"input_std must be positive, got {input_std!r}")
+    input_mean = validation.number("input_mean", input_mean)
+    input_std = validation.positive("input_std", input_std)
     weights, biases = init_network([width] * (depth + 2), initializer, rng, distribution)
     X = rng.normal(input_mean, input_std, (n_samples, width))
     Y = rng.normal(0.0, 1.0, (n_samples, width))
@@ -487,10 +428,7 @@ def train(weights, biases, X, Y, activation: str, learning_rate: float, steps: i
     of dead hidden units. A run whose loss overflows stops there.
     """
     weights, biases = _check_layers(weights, biases)
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, Real):
-        raise TypeError(f"learning_rate must be a number, got {type(learning_rate).__name__}")
-    if not (math.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
+    learning_rate = validation.positive("learning_rate", learning_rate)
     steps = validation.integer("steps", steps, 0)
     weights, biases = [W.copy() for W in weights], [b.copy() for b in biases]
     losses, dead = [], []
@@ -530,7 +468,7 @@ def activation_stds(X, weights, activation: str) -> np.ndarray:
     grows or shrinks with depth.
     """
     weights = _check_kernels(weights)
-    g, _ = activations.get(_check_activation(activation))
+    g, _ = activations.get(validation.choice("activation", activation, tuple(activations.ACTIVATIONS)))
     a = _check_inputs(X, weights)
     stds = []
     for W in weights:
@@ -558,8 +496,11 @@ def build_deep_mlp(depth: int, width: int, activation: str, kernel_initializer="
     depth, width = validation.integer("depth", depth, 1), validation.integer("width", width, 1)
     n_inputs = validation.integer("n_inputs", n_inputs, 1)
     n_outputs = validation.integer("n_outputs", n_outputs, 1)
-    if not isinstance(activation, str) or not activation:
-        raise ValueError(f"activation must be the name of a Keras activation, got {activation!r}")
+    if not isinstance(activation, str):
+        raise TypeError(f"activation must be the name of a Keras activation, got "
+                        f"{type(activation).__name__}")
+    if not activation:
+        raise ValueError("activation must be the name of a Keras activation, got ''")
     if isinstance(kernel_initializer, str):
         initializer_config = kernel_initializer
     elif isinstance(kernel_initializer, Real) and not isinstance(kernel_initializer, bool):
@@ -568,7 +509,7 @@ def build_deep_mlp(depth: int, width: int, activation: str, kernel_initializer="
     else:
         raise TypeError(f"kernel_initializer must be a Keras initializer name or a positive std, "
                         f"got {type(kernel_initializer).__name__}")
-    keras = lazy.keras()
+    from dlbook.keras_import import keras
 
     def initializer():  # a fresh instance per layer, so that layers do not share draws
         return keras.initializers.get(initializer_config)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlbook import validation
 from dlbook.activations import sigmoid, softmax
 
 EPSILON = 1e-7  # Keras' backend epsilon
@@ -37,49 +38,29 @@ EPSILON = 1e-7  # Keras' backend epsilon
 
 # Input checks ------------------------------------------------------------------
 
-def _pair(y, y_hat, name: str = "y_hat") -> tuple[np.ndarray, np.ndarray]:
-    """Float64 copies of the targets and predictions: finite, same non-scalar shape."""
-    y, y_hat = np.asarray(y, dtype=np.float64), np.asarray(y_hat, dtype=np.float64)
+def _pair(y, y_hat, name: str = "y_hat", layout: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Float64 copies of the targets and predictions: finite, of the same non-scalar shape
+    (and of ``layout``, such as ``"(N, K)"``, if given)."""
+    y, y_hat = validation.float_array("y", y, layout), validation.float_array(name, y_hat, layout)
     if y.shape != y_hat.shape or y.ndim == 0:
         raise ValueError(f"y and {name} must have the same non-scalar shape, "
                          f"got {y.shape} and {y_hat.shape}")
-    for label, array in (("y", y), (name, y_hat)):
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{label} must be finite, found NaN or inf")
     return y, y_hat
 
 
-def _layer_pair(y, scores, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Like :func:`_pair`, for the ``(N, K)`` arrays of a categorical loss."""
-    y, scores = _pair(y, scores, name)
-    if scores.ndim != 2:
-        raise ValueError(f"{name} must have shape (N, K), got {scores.shape}")
-    return y, scores
-
-
-def _check_probabilities(p: np.ndarray) -> None:
-    if p.min() < 0 or p.max() > 1:
-        raise ValueError(f"p must hold probabilities in [0, 1], "
-                         f"got values in [{p.min()}, {p.max()}]")
-
-
 def _one_hot(labels, scores, name: str) -> np.ndarray:
-    """One-hot targets ``(N, K)`` from integer ``labels`` ``(N,)``, checked against ``scores``."""
-    labels, scores = np.asarray(labels), np.asarray(scores)
-    if scores.ndim != 2:
-        raise ValueError(f"{name} must have shape (N, K), got {scores.shape}")
-    if labels.shape != (scores.shape[0],) or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be integers of shape ({scores.shape[0]},), "
-                         f"got {labels.dtype} of shape {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= scores.shape[1]):
-        raise ValueError(f"labels must lie in [0, {scores.shape[1] - 1}], "
-                         f"got values in [{labels.min()}, {labels.max()}]")
+    """One-hot targets ``(N, K)`` from integer ``labels`` ``(N,)``, one per row of ``scores``."""
+    scores = validation.float_array(name, scores, "(N, K)")
+    labels = validation.class_labels("labels", labels, scores.shape[1])
+    if labels.shape != (scores.shape[0],):
+        raise ValueError(f"labels must have shape ({scores.shape[0]},), one per row of {name}, "
+                         f"got {labels.shape}")
     return np.eye(scores.shape[1])[labels]
 
 
 def _clip(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """p clipped to [eps, 1 - eps], and the mask of where it was not (d clip / d p)."""
-    _check_probabilities(p)
+    validation.within("p", p, 0, 1, "probabilities")
     inside = (p >= EPSILON) & (p <= 1 - EPSILON)
     return np.clip(p, EPSILON, 1 - EPSILON), inside
 
@@ -153,14 +134,14 @@ def categorical_crossentropy(y, p) -> float:
     p is clipped to [eps, 1 - eps]; with one-hot y this is -log of the
     probability given to the true class, averaged over the batch.
     """
-    y, p = _layer_pair(y, p, "p")
+    y, p = _pair(y, p, "p", "(N, K)")
     p, _ = _clip(p)
     return float(-np.mean(np.sum(y * np.log(p), axis=1)))
 
 
 def categorical_crossentropy_grad(y, p) -> np.ndarray:
     """dL/dp_nk = -y_nk / (N p_nk) where p_nk is inside [eps, 1 - eps], else 0."""
-    y, p = _layer_pair(y, p, "p")
+    y, p = _pair(y, p, "p", "(N, K)")
     p, inside = _clip(p)
     return inside * -y / p / y.shape[0]
 
@@ -172,13 +153,13 @@ def categorical_crossentropy_from_logits(y, z) -> float:
     logsumexp(z_n) = m_n + log sum_k e^{z_nk - m_n} and m_n = max_k z_nk.
     Exact for every finite logit (the targets' rows are assumed to sum to 1).
     """
-    y, z = _layer_pair(y, z, "z")
+    y, z = _pair(y, z, "z", "(N, K)")
     return float(np.mean(_logsumexp(z) - np.sum(y * z, axis=1)))
 
 
 def categorical_crossentropy_from_logits_grad(y, z) -> np.ndarray:
     """dL/dz_nk = (softmax(z)_nk - y_nk) / N (for targets whose rows sum to 1)."""
-    y, z = _layer_pair(y, z, "z")
+    y, z = _pair(y, z, "z", "(N, K)")
     return (softmax(z) - y) / y.shape[0]
 
 

@@ -37,16 +37,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import lazy, validation
+from dlbook import validation
 from dlbook.activations import sigmoid
 from dlbook.gradcheck import numerical_gradient, relative_error
-from dlbook.recurrent import (
-    _check_state,
-    _check_units,
-    _check_upstream,
-    _run_keras_float64,
-    random_orthogonal,
-)
+from dlbook.recurrent import _check_state, _check_upstream, random_orthogonal
 
 GATES = ("i", "f", "g", "o")  # Keras' order of the four blocks of the kernel and the bias
 CELLS = ("simple_rnn", "lstm")
@@ -296,13 +290,12 @@ def accuracy_by_delay(correct, delay, width: int = 5) -> tuple[np.ndarray, np.nd
     delay of each bin, the accuracy in it), for the bins that hold examples.
     """
     correct = np.asarray(correct)
-    delay = np.asarray(delay)
-    if correct.ndim != 1 or correct.dtype != bool:
-        raise TypeError(f"correct must be a 1-D array of bools, got dtype {correct.dtype}, "
-                        f"shape {correct.shape}")
-    if delay.shape != correct.shape or not np.issubdtype(delay.dtype, np.integer) or np.any(delay < 0):
-        raise ValueError(f"delay must be ints >= 0 of shape {correct.shape}, got {delay.dtype} "
-                         f"{delay.shape}")
+    if correct.dtype != bool:
+        raise TypeError(f"correct must be an array of bools, got dtype {correct.dtype}")
+    delay = validation.int_array("delay", delay, "(N,)")
+    if correct.shape != delay.shape or np.any(delay < 0):
+        raise ValueError(f"delay must be ints >= 0, one per answer {correct.shape}, got shape "
+                         f"{delay.shape} with values from {delay.min()} to {delay.max()}")
     width = validation.integer("width", width, 1)
     bins = delay // width
     kept = np.unique(bins)
@@ -318,9 +311,11 @@ def keras_lstm(x, W_x, W_h, b, h0=None, c0=None, return_sequences: bool = True) 
 
     ``x`` (N, T, D); ``h0``, ``c0`` (N, H) initial states (None for zeros; give
     both or neither). Returns (N, T, H) with ``return_sequences`` else (N, H).
-    The layer's tanh is :func:`dlbook.recurrent.tanh_float64`, so that it
+    The layer's tanh is :func:`dlbook.recurrent_keras.tanh_float64`, so that it
     stays float64 on every backend.
     """
+    from dlbook.recurrent_keras import run_float64
+
     x = validation.float_array("x", x, "(N, T, D)")
     W_x, W_h, b = _check_weights(W_x, W_h, b, x.shape[2])
     validation.boolean("return_sequences", return_sequences)
@@ -329,7 +324,7 @@ def keras_lstm(x, W_x, W_h, b, h0=None, c0=None, return_sequences: bool = True) 
     hidden = W_h.shape[0]
     states = None if h0 is None else [_check_state("h0", h0, x.shape[0], hidden),
                                       _check_state("c0", c0, x.shape[0], hidden)]
-    return _run_keras_float64("LSTM", x, [W_x, W_h, b], states, return_sequences)
+    return run_float64("LSTM", x, [W_x, W_h, b], states, return_sequences)
 
 
 def build_memory_classifier(cell: str = "lstm", units: int = 16, steps: int | None = None,
@@ -341,11 +336,11 @@ def build_memory_classifier(cell: str = "lstm", units: int = 16, steps: int | No
     of label 1. A SimpleRNN of H units on D features has H (D + H + 1)
     parameters, an LSTM four times as many.
     """
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
+    from dlbook.keras_import import keras
+
+    cell = validation.choice("cell", cell, CELLS)
     units, n_features = validation.integer("units", units, 1), validation.integer("n_features", n_features, 1)
     steps = None if steps is None else validation.integer("steps", steps, 1)
-    keras = lazy.keras()
     layer = keras.layers.SimpleRNN if cell == "simple_rnn" else keras.layers.LSTM
     return keras.Sequential([keras.Input(shape=(steps, n_features)), layer(units, name=cell),
                              keras.layers.Dense(1, activation="sigmoid", name="output")],
@@ -361,11 +356,12 @@ def build_stacked_lstm(units=(50, 50), horizon: int = 1, n_features: int = 1, wi
     (N, T, n_features) (``window`` fixes T), output (N, horizon), linear. A
     layer of H units on D inputs has 4 (D H + H H + H) parameters. Uncompiled.
     """
-    units = _check_units(units)
+    from dlbook.keras_import import keras
+
+    units = validation.positive_ints("units", units)
     horizon = validation.integer("horizon", horizon, 1)
     n_features = validation.integer("n_features", n_features, 1)
     window = None if window is None else validation.integer("window", window, 1)
-    keras = lazy.keras()
     layers = [keras.Input(shape=(window, n_features))]
     layers += [keras.layers.LSTM(h, return_sequences=i < len(units), name=f"lstm_{i}")
                for i, h in enumerate(units, start=1)]
@@ -398,8 +394,8 @@ def _check_weights(W_x, W_h, b, d: int) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 def _check_cache(cache) -> tuple[np.ndarray, ...]:
     if not isinstance(cache, tuple) or len(cache) != 6:
-        raise ValueError("cache must be the 6-tuple (x, h, c, gates, W_x, W_h) that lstm_forward "
-                         f"returned, got {type(cache).__name__}")
+        raise TypeError("cache must be the 6-tuple (x, h, c, gates, W_x, W_h) that lstm_forward "
+                        f"returned, got {type(cache).__name__}")
     layouts = ("(N, T, D)", "(N, T + 1, H)", "(N, T + 1, H)", "(N, T, 4H)", "(D, 4H)", "(H, 4H)")
     x, h, c, gates, W_x, W_h = (
         validation.float_array(f"cache.{name}", value, layout)

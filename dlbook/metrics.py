@@ -20,7 +20,7 @@ def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
     and column j to the number predicted as class j.
     """
     n_classes = validation.integer("n_classes", n_classes, minimum=2)
-    y_true, y_pred = (_labels(name, value, n_classes)
+    y_true, y_pred = (validation.class_labels(name, value, n_classes)
                       for name, value in (("y_true", y_true), ("y_pred", y_pred)))
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same shape (N,), got "
@@ -54,21 +54,12 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
 
 
-def _labels(name: str, value, n_classes: int) -> np.ndarray:
-    labels = np.asarray(value)
-    if labels.ndim != 1 or labels.size == 0 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"{name} must be a non-empty 1-D array of int labels, got "
-                         f"dtype {labels.dtype} and shape {labels.shape}")
-    if labels.min() < 0 or labels.max() >= n_classes:
-        raise ValueError(f"{name} must hold labels in 0 .. {n_classes - 1}, got values from "
-                         f"{labels.min()} to {labels.max()}")
-    return labels
-
-
 def _counts(C) -> np.ndarray:
+    """``C`` checked to be a confusion matrix: square, K >= 2, counts >= 0, not all zero."""
     C = np.asarray(C)
-    if (C.ndim != 2 or C.shape[0] != C.shape[1] or C.shape[0] < 2
-            or not np.issubdtype(C.dtype, np.integer) or C.min() < 0 or C.sum() == 0):
-        raise ValueError(f"C must be a square (K, K) matrix of non-negative int counts with "
-                         f"K >= 2 and at least one example, got dtype {C.dtype} and shape {C.shape}")
+    if not np.issubdtype(C.dtype, np.integer):
+        raise TypeError(f"C must be a matrix of int counts, got dtype {C.dtype}")
+    if C.ndim != 2 or C.shape[0] != C.shape[1] or C.shape[0] < 2 or C.min() < 0 or C.sum() == 0:
+        raise ValueError(f"C must be a square (K, K) matrix of non-negative counts with K >= 2 "
+                         f"and at least one example, got shape {C.shape}")
     return C

@@ -7,14 +7,10 @@ chapter 4 are :func:`build_mlp` with the chapter's layer sizes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from dlbook import validation
-from dlbook.config import quiet_tensorflow
-
-quiet_tensorflow()
-import keras  # noqa: E402
+from dlbook.keras_import import keras
 
 APIS = ("sequential", "functional")
 OPTIMIZERS = ("sgd", "adam")
@@ -41,18 +37,10 @@ def build_mlp(
     >>> build_mlp(3, [4, 4], 1).count_params()   # the 3-4-4-1 network of chapter 1
     41
     """
-    shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
-    if not shape or any(not isinstance(d, int) or isinstance(d, bool) or d < 1 for d in shape):
-        raise ValueError(
-            f"input_shape must be a positive int or a tuple of them, got {input_shape!r}"
-        )
-    hidden = list(hidden)
-    if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in hidden):
-        raise ValueError(f"hidden must be a sequence of positive ints, got {hidden!r}")
-    if not isinstance(n_outputs, int) or isinstance(n_outputs, bool) or n_outputs < 1:
-        raise ValueError(f"n_outputs must be a positive int, got {n_outputs!r}")
-    if api not in APIS:
-        raise ValueError(f"api must be one of {APIS}, got {api!r}")
+    shape = validation.shape("input_shape", input_shape)
+    hidden = validation.positive_ints("hidden", hidden, allow_empty=True)
+    n_outputs = validation.integer("n_outputs", n_outputs, 1)
+    api = validation.choice("api", api, APIS)
 
     layers = [keras.layers.Flatten(name="flatten")] if len(shape) > 1 else []
     layers += [
@@ -115,20 +103,16 @@ def build_classifier(
     the sparse categorical cross-entropy and the accuracy metric; it maps
     ``(N, *input_shape)`` to ``(N, n_classes)`` class probabilities.
     """
-    validation.integer("n_hidden", n_hidden, minimum=0)
-    validation.integer("n_neurons", n_neurons, minimum=1)
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
-        raise TypeError(f"learning_rate must be a float, got {type(learning_rate).__name__}")
-    if not (math.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a finite positive number, got {learning_rate!r}")
-    validation.integer("n_classes", n_classes, minimum=2)
+    n_hidden = validation.integer("n_hidden", n_hidden, minimum=0)
+    n_neurons = validation.integer("n_neurons", n_neurons, minimum=1)
+    learning_rate = validation.positive("learning_rate", learning_rate)
+    n_classes = validation.integer("n_classes", n_classes, minimum=2)
+    optimizer = validation.choice("optimizer", optimizer, OPTIMIZERS)
     optimizers = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
-    if optimizer not in optimizers:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
 
     model = build_mlp(input_shape, [n_neurons] * n_hidden, n_classes,
                       output_activation="softmax", name="classifier")
-    model.compile(optimizer=optimizers[optimizer](learning_rate=float(learning_rate)),
+    model.compile(optimizer=optimizers[optimizer](learning_rate=learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 

@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import lazy, validation
+from dlbook import validation
 from dlbook.gradcheck import numerical_gradient, relative_error
 
 EPSILON = 1e-3  # Keras' default for BatchNormalization and LayerNormalization
@@ -67,7 +67,7 @@ def batch_statistics(x) -> tuple[np.ndarray, np.ndarray]:
 
     ``x`` is (N, D). These are the statistics batch normalization uses.
     """
-    x = _check_batch("x", x)
+    x = validation.float_array("x", x, "(N, D)")
     mean = x.mean(axis=0)
     return mean, np.mean((x - mean) ** 2, axis=0)
 
@@ -79,7 +79,7 @@ def example_statistics(x) -> tuple[np.ndarray, np.ndarray]:
 
     ``x`` is (N, D). These are the statistics layer normalization uses.
     """
-    x = _check_batch("x", x)
+    x = validation.float_array("x", x, "(N, D)")
     mean = x.mean(axis=1)
     return mean, np.mean((x - mean[:, None]) ** 2, axis=1)
 
@@ -99,7 +99,7 @@ def batchnorm_forward(x, gamma, beta, eps: float = EPSILON) -> tuple[np.ndarray,
     :class:`NormCache` (x_hat, gamma, mu, sigma^2, eps), whose mu and sigma^2
     are the batch statistics that :func:`update_running_statistics` needs.
     """
-    x = _check_batch("x", x)
+    x = validation.float_array("x", x, "(N, D)")
     gamma, beta = _check_scale_and_shift(gamma, beta, x.shape[1])
     eps = validation.positive("eps", eps)
     mean, var = batch_statistics(x)
@@ -117,7 +117,7 @@ def batchnorm_inference(x, gamma, beta, running_mean, running_var,
     normalized on its own, the same whatever else is in the batch. ``x`` is
     (N, D); returns y (N, D).
     """
-    x = _check_batch("x", x)
+    x = validation.float_array("x", x, "(N, D)")
     d = x.shape[1]
     gamma, beta = _check_scale_and_shift(gamma, beta, d)
     running_mean = _check_vector("running_mean", running_mean, d)
@@ -160,11 +160,11 @@ def running_statistics(batches, momentum: float = MOMENTUM) -> tuple[np.ndarray,
     batches = list(batches)
     if not batches:
         raise ValueError("batches must hold at least one (N, D) array, got an empty sequence")
-    first = _check_batch("batches[0]", batches[0])
+    first = validation.float_array("batches[0]", batches[0], "(N, D)")
     mean, var = np.zeros(first.shape[1]), np.ones(first.shape[1])
     means, variances = [mean], [var]
     for t, batch in enumerate(batches):
-        batch = _check_batch(f"batches[{t}]", batch)
+        batch = validation.float_array(f"batches[{t}]", batch, "(N, D)")
         if batch.shape[1] != first.shape[1]:
             raise ValueError(f"batches[{t}] must have {first.shape[1]} features like batches[0], "
                              f"got shape {batch.shape}")
@@ -210,7 +210,7 @@ def layernorm_forward(x, gamma, beta, eps: float = EPSILON) -> tuple[np.ndarray,
     ``gamma`` and ``beta`` (D,); returns y (N, D) and the :class:`NormCache`
     (x_hat, gamma, mu (N,), sigma^2 (N,), eps).
     """
-    x = _check_batch("x", x)
+    x = validation.float_array("x", x, "(N, D)")
     gamma, beta = _check_scale_and_shift(gamma, beta, x.shape[1])
     eps = validation.positive("eps", eps)
     mean, var = example_statistics(x)
@@ -255,8 +255,7 @@ def gradient_check(layer: str = "batchnorm", n: int = 8, d: int = 5, eps: float 
     """
     passes = {"batchnorm": (batchnorm_forward, batchnorm_backward),
               "layernorm": (layernorm_forward, layernorm_backward)}
-    if layer not in passes:
-        raise ValueError(f"layer must be one of {sorted(passes)}, got {layer!r}")
+    validation.choice("layer", layer, tuple(passes))
     n, d = validation.integer("n", n, 1), validation.integer("d", d, 1)
     forward, backward = passes[layer]
     rng = np.random.default_rng(seed)
@@ -293,12 +292,11 @@ def keras_normalization(layer: str, x, gamma, beta, dout, training: bool = True,
     moving statistics (layer normalization ignores it). Returns
     ``(y, (dx, dgamma, dbeta))`` as float64 NumPy arrays.
     """
-    if layer not in ("batchnorm", "layernorm"):
-        raise ValueError(f"layer must be 'batchnorm' or 'layernorm', got {layer!r}")
-    x = _check_batch("x", x)
+    validation.choice("layer", layer, ("batchnorm", "layernorm"))
+    x = validation.float_array("x", x, "(N, D)")
     d = x.shape[1]
     gamma, beta = _check_scale_and_shift(gamma, beta, d)
-    dout = _check_batch("dout", dout)
+    dout = validation.float_array("dout", dout, "(N, D)")
     if dout.shape != x.shape:
         raise ValueError(f"dout must have the shape of x {x.shape}, got {dout.shape}")
     validation.boolean("training", training)
@@ -307,9 +305,8 @@ def keras_normalization(layer: str, x, gamma, beta, dout, training: bool = True,
     moving_var = np.ones(d) if moving_var is None else _check_vector("moving_var", moving_var, d)
     eps = validation.positive("eps", eps)
 
-    keras = lazy.keras()
-
     from dlbook import backend
+    from dlbook.keras_import import keras
 
     backend.enable_float64()
     if layer == "batchnorm":
@@ -362,25 +359,15 @@ def build_normalized_mlp(input_shape, hidden, n_outputs: int, placement: str = "
     Returns an uncompiled ``keras.Sequential``; input ``(N, *input_shape)``,
     output ``(N, n_outputs)``.
     """
-    shape = (input_shape,) if isinstance(input_shape, (int, np.integer)) else tuple(input_shape)
-    if not shape or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1
-                        for s in shape):
-        raise ValueError(f"input_shape must be a positive int or a tuple of them, "
-                         f"got {input_shape!r}")
-    hidden = list(hidden)
-    if any(isinstance(u, bool) or not isinstance(u, (int, np.integer)) or u < 1 for u in hidden):
-        raise ValueError(f"hidden must be a sequence of positive ints, got {hidden!r}")
-    validation.integer("n_outputs", n_outputs, 1)
-    if placement not in PLACEMENTS:
-        raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
-    if not isinstance(input_normalization, bool):
-        raise TypeError(f"input_normalization must be a bool, "
-                        f"got {type(input_normalization).__name__}")
+    shape = validation.shape("input_shape", input_shape)
+    hidden = validation.positive_ints("hidden", hidden, allow_empty=True)
+    n_outputs = validation.integer("n_outputs", n_outputs, 1)
+    validation.choice("placement", placement, PLACEMENTS)
+    validation.choice("normalization", normalization, NORMALIZATIONS)
+    validation.boolean("input_normalization", input_normalization)
     momentum = validation.number("momentum", momentum, 0, 1)
 
-    keras = lazy.keras()
+    from dlbook.keras_import import keras
 
     def norm(i):
         if normalization == "batch":
@@ -394,23 +381,18 @@ def build_normalized_mlp(input_shape, hidden, n_outputs: int, placement: str = "
         layers.append(keras.layers.BatchNormalization(momentum=momentum, name="input_batch_norm"))
     for i, units in enumerate(hidden, start=1):
         if placement == "before":
-            layers += [keras.layers.Dense(int(units), use_bias=False, name=f"dense_{i}"), norm(i),
+            layers += [keras.layers.Dense(units, use_bias=False, name=f"dense_{i}"), norm(i),
                        keras.layers.Activation(activation, name=f"activation_{i}")]
         else:
-            layers.append(keras.layers.Dense(int(units), activation=activation, name=f"dense_{i}"))
+            layers.append(keras.layers.Dense(units, activation=activation, name=f"dense_{i}"))
             if placement == "after":
                 layers.append(norm(i))
-    layers.append(keras.layers.Dense(int(n_outputs), activation=output_activation, name="output"))
+    layers.append(keras.layers.Dense(n_outputs, activation=output_activation, name="output"))
     return keras.Sequential(layers, name=name)
 
 
 # ---------------------------------------------------------------------------
 # Input checks
-
-
-def _check_batch(name: str, value) -> np.ndarray:
-    """A finite float64 (N, D) array with N, D >= 1."""
-    return validation.float_array(name, value, "(N, D)")
 
 
 def _check_vector(name: str, value, size: int | None = None) -> np.ndarray:
@@ -431,12 +413,15 @@ def _check_backward(dout, cache, axis: int):
     normalization (mean, var of shape (D,)), 1 for layer normalization ((N,)).
     """
     forward = "batchnorm_forward" if axis == 0 else "layernorm_forward"
-    if not isinstance(cache, tuple) or len(cache) != 5:
+    if not isinstance(cache, tuple):
+        raise TypeError(f"cache must be the 5-tuple (x_hat, gamma, mean, var, eps) that "
+                        f"{forward} returned, got {type(cache).__name__}")
+    if len(cache) != 5:
         raise ValueError(f"cache must be the 5-tuple (x_hat, gamma, mean, var, eps) that "
-                         f"{forward} returned, got {type(cache).__name__}")
+                         f"{forward} returned, got a tuple of {len(cache)}")
     x_hat, gamma, mean, var, eps = cache
-    dout = _check_batch("dout", dout)
-    x_hat = _check_batch("cache.x_hat", x_hat)
+    dout = validation.float_array("dout", dout, "(N, D)")
+    x_hat = validation.float_array("cache.x_hat", x_hat, "(N, D)")
     if x_hat.shape != dout.shape:
         raise ValueError(f"dout must have the shape of the forward pass's output {x_hat.shape}, "
                          f"got {dout.shape}")

@@ -23,7 +23,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlbook import __version__, distribution
+from dlbook import __version__, distribution, validation
 
 MARK = "# dlbook install cell"  # the first line of the install cell, how sync finds it
 INSTALL_FROM = ("git", "index")
@@ -73,9 +73,7 @@ def needs_keras(chapter: Chapter) -> bool:
 
 def install_cell(chapter: Chapter, install_from: str, repository: str) -> str:
     """The install cell of ``chapter``."""
-    if install_from not in INSTALL_FROM:
-        raise ValueError(f"notebook_install_from must be one of {INSTALL_FROM}, got {install_from!r}")
-    if install_from == "git":
+    if validation.choice("notebook_install_from", install_from, INSTALL_FROM) == "git":
         requirement = f"{{package}} @ git+{repository.rstrip('/')}@v{__version__}"
     else:
         requirement = f"{{package}}=={__version__}"

@@ -48,7 +48,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import backend, lazy, validation
+from dlbook import backend, validation
 from dlbook.gradient_descent import Trajectory
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "nadam")
@@ -123,9 +123,8 @@ def initial_state(optimizer: str, theta):
 
     ``theta`` gives the shape. For ``"sgd"`` an empty :class:`SGDState`.
     """
-    optimizer = _check_name(optimizer)
-    theta = _as_array("theta", theta)
-    zeros = np.zeros_like(theta)
+    optimizer = validation.choice("optimizer", optimizer, OPTIMIZERS)
+    zeros = np.zeros_like(validation.float_array("theta", theta))
     return {
         "sgd": SGDState,
         "momentum": lambda: MomentumState(zeros),
@@ -140,64 +139,38 @@ def initial_state(optimizer: str, theta):
 # Input checks
 
 
-def _check_name(optimizer) -> str:
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-    return optimizer
+def _decay(name: str, value) -> float:
+    """A moving-average or momentum coefficient in [0, 1)."""
+    return validation.number(name, value, 0.0, 1.0, high_open=True)
 
 
-def _as_array(name: str, value, shape: tuple | None = None) -> np.ndarray:
-    """A finite float64 array (no copy if it already is one: nothing here writes to it)."""
-    if not isinstance(value, (np.ndarray, list, tuple, float, int, np.floating, np.integer)):
-        raise TypeError(f"{name} must be an array of floats, got {type(value).__name__}")
-    array = np.asarray(value, dtype=np.float64)
-    if array.size == 0:
-        raise ValueError(f"{name} must be a non-empty array, got shape {array.shape}")
-    if shape is not None and array.shape != shape:
+def _like_theta(name: str, value, shape: tuple) -> np.ndarray:
+    """``value`` as a float64 array of ``theta``'s ``shape``."""
+    array = validation.float_array(name, value)
+    if array.shape != shape:
         raise ValueError(f"{name} must have the shape of theta {shape}, got {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
     return array
 
 
-def _learning_rate(value) -> float:
-    return validation.number("learning_rate", value, 0.0, np.inf, True, True)
-
-
-def _decay(name: str, value) -> float:
-    """A moving-average or momentum coefficient in [0, 1)."""
-    return validation.number(name, value, 0.0, 1.0, False, True)
-
-
-def _epsilon(value) -> float:
-    return validation.number("epsilon", value, 0.0, np.inf, False, True)
-
-
-def _check_form(form) -> str:
-    if form not in FORMS:
-        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
-    return form
-
-
 def _check_state(state, kind: type, shape: tuple):
+    """``state``, a ``kind`` whose moments have ``theta``'s ``shape``."""
     if not isinstance(state, kind):
         raise TypeError(f"state must be a {kind.__name__} (see initial_state), "
                         f"got {type(state).__name__}")
     for field in kind._fields:
         value = getattr(state, field)
         if field == "t":
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise ValueError(f"state.t must be an int >= 0 (steps taken), got {value!r}")
+            validation.integer("state.t", value, 0)
         elif field == "mu_product":
-            validation.number("state.mu_product", value, 0.0, 1.0, True, False)
+            validation.number("state.mu_product", value, 0.0, 1.0, low_open=True)
         else:
-            _as_array(f"state.{field}", value, shape)
+            _like_theta(f"state.{field}", value, shape)
     return state
 
 
 def _prepare(theta, gradient, state, kind: type):
-    theta = _as_array("theta", theta)
-    gradient = _as_array("gradient", gradient, theta.shape)
+    theta = validation.float_array("theta", theta)
+    gradient = _like_theta("gradient", gradient, theta.shape)
     _check_state(state, kind, theta.shape)
     return theta, gradient
 
@@ -213,7 +186,8 @@ def sgd_step(theta, gradient, state, learning_rate: float = 0.01):
     Returns ``(theta_new, state)``. ``keras.optimizers.SGD()`` is the same rule.
     """
     theta, gradient = _prepare(theta, gradient, state, SGDState)
-    return theta - _learning_rate(learning_rate) * gradient, SGDState()
+    eta = validation.positive("learning_rate", learning_rate)
+    return theta - eta * gradient, SGDState()
 
 
 def momentum_step(theta, gradient, state, learning_rate: float = 0.01, beta: float = 0.9):
@@ -229,7 +203,8 @@ def momentum_step(theta, gradient, state, learning_rate: float = 0.01, beta: flo
     ``keras.optimizers.SGD(momentum=beta)`` is the same rule.
     """
     theta, gradient = _prepare(theta, gradient, state, MomentumState)
-    m = _decay("beta", beta) * state.m - _learning_rate(learning_rate) * gradient
+    beta, eta = _decay("beta", beta), validation.positive("learning_rate", learning_rate)
+    m = beta * state.m - eta * gradient
     return theta + m, MomentumState(m)
 
 
@@ -243,7 +218,8 @@ def momentum_survey_step(theta, gradient, state, learning_rate: float = 0.01, ga
     other. ``state`` a :class:`SurveyMomentumState`. Returns ``(theta_new, state_new)``.
     """
     theta, gradient = _prepare(theta, gradient, state, SurveyMomentumState)
-    v = _decay("gamma", gamma) * state.v + _learning_rate(learning_rate) * gradient
+    gamma, eta = _decay("gamma", gamma), validation.positive("learning_rate", learning_rate)
+    v = gamma * state.v + eta * gradient
     return theta - v, SurveyMomentumState(v)
 
 
@@ -254,7 +230,7 @@ def nesterov_lookahead(theta, state, beta: float = 0.9) -> np.ndarray:
     there corrects the step before it is taken. (In the Keras form the
     parameters *are* this point: see :func:`nesterov_step`.)
     """
-    theta = _as_array("theta", theta)
+    theta = validation.float_array("theta", theta)
     _check_state(state, MomentumState, theta.shape)
     return theta + _decay("beta", beta) * state.m
 
@@ -281,9 +257,9 @@ def nesterov_step(theta, gradient, state, learning_rate: float = 0.01, beta: flo
     With ``form="keras"``, pass :math:`\\phi` as ``theta``. ``state`` a
     :class:`MomentumState`. Returns ``(theta_new, state_new)``.
     """
-    form = _check_form(form)
+    form = validation.choice("form", form, FORMS)
     theta, gradient = _prepare(theta, gradient, state, MomentumState)
-    beta, eta = _decay("beta", beta), _learning_rate(learning_rate)
+    beta, eta = _decay("beta", beta), validation.positive("learning_rate", learning_rate)
     m = beta * state.m - eta * gradient
     if form == "textbook":
         return theta + m, MomentumState(m)
@@ -308,9 +284,10 @@ def rmsprop_step(theta, gradient, state, learning_rate: float = 0.001, rho: floa
     Returns ``(theta_new, state_new)``.
     """
     theta, gradient = _prepare(theta, gradient, state, RMSPropState)
-    rho = _decay("rho", rho)
+    eta, rho = validation.positive("learning_rate", learning_rate), _decay("rho", rho)
+    epsilon = validation.number("epsilon", epsilon, 0)
     s = rho * state.s + (1.0 - rho) * gradient * gradient
-    step = _learning_rate(learning_rate) * gradient / np.sqrt(s + _epsilon(epsilon))
+    step = eta * gradient / np.sqrt(s + epsilon)
     return theta - step, RMSPropState(s)
 
 
@@ -346,9 +323,10 @@ def adam_step(theta, gradient, state, learning_rate: float = 0.001, beta_1: floa
     a little larger in the first steps; with :math:`\\epsilon = 0` the forms agree.
     ``state`` an :class:`AdamState`. Returns ``(theta_new, state_new)``.
     """
-    form = _check_form(form)
+    form = validation.choice("form", form, FORMS)
     theta, gradient = _prepare(theta, gradient, state, AdamState)
-    eta, epsilon = _learning_rate(learning_rate), _epsilon(epsilon)
+    eta = validation.positive("learning_rate", learning_rate)
+    epsilon = validation.number("epsilon", epsilon, 0)
     beta_1, beta_2 = _decay("beta_1", beta_1), _decay("beta_2", beta_2)
     t = int(state.t) + 1
     m, v = _moments(gradient, state, beta_1, beta_2)
@@ -369,9 +347,8 @@ def nadam_momentum(t: int, beta_1: float = 0.9, form: str = "textbook") -> float
     :math:`0.52\\,\\beta_1` at :math:`t = 1` to :math:`\\beta_1`. (Keras 2 and PyTorch
     use the slower :math:`0.96^{0.004 t}` that Dozat recommends.)
     """
-    form = _check_form(form)
-    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 1:
-        raise ValueError(f"t must be an int >= 1 (the step number), got {t!r}")
+    form = validation.choice("form", form, FORMS)
+    t = validation.integer("t", t, 1)
     beta_1 = _decay("beta_1", beta_1)
     if form == "textbook":
         return beta_1
@@ -402,9 +379,10 @@ def nadam_step(theta, gradient, state, learning_rate: float = 0.001, beta_1: flo
     float32, 0.95999998; :func:`nadam_momentum` uses 0.96, so the two differ
     by about 1e-8 relative.)
     """
-    form = _check_form(form)
+    form = validation.choice("form", form, FORMS)
     theta, gradient = _prepare(theta, gradient, state, NadamState)
-    eta, epsilon = _learning_rate(learning_rate), _epsilon(epsilon)
+    eta = validation.positive("learning_rate", learning_rate)
+    epsilon = validation.number("epsilon", epsilon, 0)
     beta_1, beta_2 = _decay("beta_1", beta_1), _decay("beta_2", beta_2)
     t = int(state.t) + 1
     u_t, u_next = nadam_momentum(t, beta_1, form), nadam_momentum(t + 1, beta_1, form)
@@ -422,7 +400,7 @@ _HAS_FORM = ("nesterov", "adam", "nadam")
 
 def step_function(optimizer: str) -> Callable:
     """The step function of ``optimizer``, e.g. ``step_function("adam") is adam_step``."""
-    return _STEPS[_check_name(optimizer)]
+    return _STEPS[validation.choice("optimizer", optimizer, OPTIMIZERS)]
 
 
 # ---------------------------------------------------------------------------
@@ -430,7 +408,8 @@ def step_function(optimizer: str) -> Callable:
 
 
 def _check_points(x) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    """``x``, one point of the plane ``(2,)`` or ``M`` of them ``(M, 2)``."""
+    x = validation.float_array("x", x)
     if x.ndim not in (1, 2) or x.shape[-1] != 2:
         raise ValueError(f"x must have shape (2,) or (M, 2), got {x.shape}")
     return x
@@ -487,19 +466,18 @@ def _hyperparameters(optimizer: str, form: str, hyperparameters: dict) -> dict:
         raise ValueError(f"{optimizer} takes the hyperparameters {sorted(DEFAULTS[optimizer])}, "
                          f"got unknown {sorted(unknown)}")
     chosen = {**DEFAULTS[optimizer], **hyperparameters}
+    form = validation.choice("form", form, FORMS)
     if optimizer in _HAS_FORM:
-        chosen["form"] = _check_form(form)
-    elif form != "textbook":
-        _check_form(form)
+        chosen["form"] = form
     return chosen
 
 
 def _run(optimizer, theta0, next_gradient: Callable, steps: int, form: str,
          hyperparameters: dict) -> Trajectory:
     """``steps`` steps of ``optimizer``; ``next_gradient(i, point)`` gives step i's gradient."""
-    optimizer = _check_name(optimizer)
+    optimizer = validation.choice("optimizer", optimizer, OPTIMIZERS)
     hyper = _hyperparameters(optimizer, form, hyperparameters)
-    theta = _as_array("theta0", theta0)
+    theta = validation.float_array("theta0", theta0)
     step, state = _STEPS[optimizer], initial_state(optimizer, theta)
     lookahead = optimizer == "nesterov" and hyper["form"] == "textbook"
     points = [theta]
@@ -530,8 +508,7 @@ def optimize(optimizer: str, gradient: Callable, theta0, steps: int, form: str =
     :class:`~dlbook.gradient_descent.Trajectory` of ``steps + 1`` points, or
     fewer with ``overflowed=True`` if the iterates left the float64 range.
     """
-    if not callable(gradient):
-        raise TypeError(f"gradient must be callable, got {type(gradient).__name__}")
+    validation.function("gradient", gradient)
     steps = validation.integer("steps", steps, 0)
     return _run(optimizer, theta0, lambda _, point: gradient(point), steps, form, hyperparameters)
 
@@ -544,13 +521,19 @@ def replay(optimizer: str, theta0, gradients, form: str = "textbook",
     parameters are (a pre-drawn random sequence, say). Returns ``(T + 1, D)``:
     ``theta0`` and the parameters after each of the T steps.
     """
-    theta0 = _as_array("theta0", theta0)
-    gradients = _as_array("gradients", gradients)
+    theta0, gradients = _check_replay(theta0, gradients)
+    return _run(optimizer, theta0, lambda i, _: gradients[i], len(gradients), form,
+                hyperparameters).points
+
+
+def _check_replay(theta0, gradients) -> tuple[np.ndarray, np.ndarray]:
+    """``theta0`` and ``gradients`` ``(T, *theta0.shape)``, one gradient per step."""
+    theta0 = validation.float_array("theta0", theta0)
+    gradients = validation.float_array("gradients", gradients)
     if gradients.ndim != theta0.ndim + 1 or gradients.shape[1:] != theta0.shape:
         raise ValueError(f"gradients must have shape (T, {', '.join(map(str, theta0.shape))}), "
                          f"got {gradients.shape}")
-    return _run(optimizer, theta0, lambda i, _: gradients[i], len(gradients), form,
-                hyperparameters).points
+    return theta0, gradients
 
 
 def max_relative_difference(a, b) -> float:
@@ -560,7 +543,7 @@ def max_relative_difference(a, b) -> float:
 
     (with the denominator floored at 1e-300).
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = validation.float_array("a", a), validation.float_array("b", b)
     if a.shape != b.shape or a.ndim != 2:
         raise ValueError(f"a and b must be trajectories of the same shape (T + 1, D), "
                          f"got {a.shape} and {b.shape}")
@@ -585,13 +568,14 @@ def keras_optimizer(optimizer: str, float64: bool = False, **hyperparameters):
     learning rate in float64 and passes every hyperparameter as a NumPy
     float64, which stays exact: for step-by-step comparisons in float64.
     """
-    optimizer = _check_name(optimizer)
+    from dlbook.keras_import import keras
+
+    optimizer = validation.choice("optimizer", optimizer, OPTIMIZERS)
     hyper = _hyperparameters(optimizer, "textbook", hyperparameters)
     hyper.pop("form", None)
     if "beta" in hyper:
         hyper["momentum"] = hyper.pop("beta")
     validation.boolean("float64", float64)
-    keras = lazy.keras()
 
     classes = {"sgd": keras.optimizers.SGD, "momentum": keras.optimizers.SGD,
                "nesterov": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop,
@@ -607,7 +591,7 @@ def keras_optimizer(optimizer: str, float64: bool = False, **hyperparameters):
 
 @contextlib.contextmanager
 def _floatx(dtype: str):
-    import keras
+    from dlbook.keras_import import keras
 
     previous = keras.config.floatx()
     keras.config.set_floatx(dtype)
@@ -619,9 +603,9 @@ def _floatx(dtype: str):
 
 def _keras_run(optimizer, theta0, next_gradient: Callable, steps: int,
                hyperparameters: dict) -> np.ndarray:
-    keras = lazy.keras()
+    from dlbook.keras_import import keras
 
-    theta0 = _as_array("theta0", theta0)
+    theta0 = validation.float_array("theta0", theta0)
     opt = keras_optimizer(optimizer, float64=True, **hyperparameters)
     variable = keras.Variable(theta0, dtype="float64", name="theta")
     points = [theta0]
@@ -634,11 +618,7 @@ def _keras_run(optimizer, theta0, next_gradient: Callable, steps: int,
 
 def keras_replay(optimizer: str, theta0, gradients, **hyperparameters) -> np.ndarray:
     """:func:`replay` with the Keras optimizer on a float64 ``keras.Variable``: ``(T + 1, D)``."""
-    theta0 = _as_array("theta0", theta0)
-    gradients = _as_array("gradients", gradients)
-    if gradients.ndim != theta0.ndim + 1 or gradients.shape[1:] != theta0.shape:
-        raise ValueError(f"gradients must have shape (T, {', '.join(map(str, theta0.shape))}), "
-                         f"got {gradients.shape}")
+    theta0, gradients = _check_replay(theta0, gradients)
     return _keras_run(optimizer, theta0, lambda i, _: gradients[i], len(gradients),
                       hyperparameters)
 
@@ -665,7 +645,6 @@ def keras_optimize(optimizer: str, gradient: Callable, theta0, steps: int,
     the variable is the look-ahead point :math:`\\phi = \\theta + \\beta m`
     (see :func:`nesterov_step`).
     """
-    if not callable(gradient):
-        raise TypeError(f"gradient must be callable, got {type(gradient).__name__}")
+    validation.function("gradient", gradient)
     steps = validation.integer("steps", steps, 0)
     return _keras_run(optimizer, theta0, lambda _, point: gradient(point), steps, hyperparameters)

@@ -7,11 +7,11 @@ y_hat = step(w_0 + sum_j x_j w_j) = step(w . [1, x]).
 
 from __future__ import annotations
 
-from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 
+from dlbook import validation
 from dlbook.activations import step
 
 
@@ -31,7 +31,7 @@ class PerceptronFit(NamedTuple):
 
 def perceptron_predict(w, X) -> np.ndarray:
     """y_hat_n = step(w_0 + sum_j X_nj w_j) for each row of ``X`` ``(N, D)``; 0/1 ints ``(N,)``."""
-    X = _check_inputs(X)
+    X = validation.float_array("X", X, "(N, D)")
     return _predict(_check_weights(w, X.shape[1]), X)
 
 
@@ -51,8 +51,11 @@ def perceptron_fit(X, y, learning_rate: float = 1.0, epochs: int = 20,
     gamma is the margin of the best separating unit vector; on other data it
     never stops making mistakes.
     """
-    X, y = _check_fit_arguments(X, y, learning_rate, epochs, seed)
-    rng = np.random.default_rng(seed)
+    X = validation.float_array("X", X, "(N, D)")
+    y = _check_labels(y, len(X))
+    learning_rate = validation.positive("learning_rate", learning_rate)
+    epochs = validation.integer("epochs", epochs, minimum=1)
+    rng = np.random.default_rng(validation.integer("seed", seed, minimum=0))
     w = np.zeros(X.shape[1] + 1)
     errors = []
     while len(errors) < epochs and (not errors or errors[-1] > 0):
@@ -71,37 +74,18 @@ def _predict(w: np.ndarray, X: np.ndarray) -> np.ndarray:
     return step(w[0] + X @ w[1:]).astype(np.int64)
 
 
-def _check_fit_arguments(X, y, learning_rate, epochs, seed) -> tuple[np.ndarray, np.ndarray]:
-    """The arguments of :func:`perceptron_fit`, checked: ``X`` as float64 ``(N, D)``, ``y`` ``(N,)``."""
-    X = _check_inputs(X)
-    y = np.asarray(y)
-    if y.shape != (X.shape[0],) or not np.isin(y, (0, 1)).all():
-        raise ValueError(f"y must hold 0/1 labels of shape ({X.shape[0]},), "
+def _check_labels(y, n: int) -> np.ndarray:
+    """``y`` as 0/1 labels ``(n,)``, one per row of ``X``."""
+    y = validation.float_array("y", y)
+    if y.shape != (n,) or not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y must hold 0/1 labels of shape ({n},), "
                          f"got values {np.unique(y)[:5]} of shape {y.shape}")
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, Real):
-        raise TypeError(f"learning_rate must be a real number, got {type(learning_rate).__name__}")
-    if not (np.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate}")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    return X, y
-
-
-def _check_inputs(X) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"X must have shape (N, D), got {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X must be finite, found NaN or inf")
-    return X
+    return y
 
 
 def _check_weights(w, n_features: int) -> np.ndarray:
-    w = np.asarray(w, dtype=np.float64)
+    """``w`` ``(D + 1,)``: the bias and one weight per column of ``X``."""
+    w = validation.float_array("w", w, "(D + 1,)")
     if w.shape != (n_features + 1,):
         raise ValueError(f"w must have shape ({n_features + 1},) (bias first), got {w.shape}")
-    if not np.all(np.isfinite(w)):
-        raise ValueError("w must be finite, found NaN or inf")
     return w

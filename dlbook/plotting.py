@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlbook import validation
+
 # Okabe and Ito's colour-blind-safe palette.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
@@ -126,9 +128,10 @@ def plot_decision_boundary(predict, x, y, ax=None, resolution=200, title=None):
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
-    x = np.asarray(x)
-    if x.ndim != 2 or x.shape[1] != 2:
+    x = validation.float_array("x", x, "(N, 2)")
+    if x.shape[1] != 2:
         raise ValueError(f"x must have shape (N, 2), got {x.shape}")
+    resolution = validation.integer("resolution", resolution, minimum=2)
     y = np.asarray(y)
     if y.shape != (x.shape[0],):
         raise ValueError(f"y must have shape ({x.shape[0]},), got {y.shape}")

@@ -16,19 +16,9 @@ The NumPy layer, float64 throughout:
 - the summaries of Monte Carlo dropout: :func:`mc_average` (mean and
   spread of T stochastic predictions) and :func:`predictive_entropy`.
 
-The Keras layer (imported only when used, so ``import dlbook.regularization``
-does not start TensorFlow):
-
-- ``MCDropout`` and ``MCAlphaDropout``, subclasses of ``keras.layers.Dropout``
-  and ``keras.layers.AlphaDropout`` that stay active at prediction time. The
-  two classes are created, and registered with Keras as ``dlbook>MCDropout``
-  and ``dlbook>MCAlphaDropout``, the first time either is looked up
-  (``from dlbook.regularization import MCDropout``); do that before
-  ``keras.saving.load_model`` reads a model that contains them;
-- :func:`mc_samples` and :func:`predict_mc`: T stochastic forward passes of
-  a model and their mean and standard deviation.
-- :func:`build_regularized_mlp`: the chapter's MLPs, with a penalty on every
-  kernel and a dropout layer of a chosen kind after every hidden layer.
+Nothing here imports Keras: the chapter's Keras side (the always-on dropout
+layers ``MCDropout`` and ``MCAlphaDropout``, Monte Carlo prediction and the
+regularized MLPs) lives in :mod:`dlbook.regularization_keras`.
 
 Notation: :math:`\\mathbf{w}` a weight array of any shape, :math:`p` the drop
 probability, :math:`\\mathbf{m}` the keep mask (1 = kept), :math:`T` the
@@ -37,14 +27,11 @@ number of Monte Carlo passes, :math:`K` the number of classes.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import lazy, validation
-
-KERAS_LAYERS = ("MCDropout", "MCAlphaDropout")
+from dlbook import validation
 
 
 class DropoutCache(NamedTuple):
@@ -64,31 +51,9 @@ class DropoutCache(NamedTuple):
 # Input checks
 
 
-def _as_array(name: str, value, min_ndim: int = 0) -> np.ndarray:
-    """A finite float64 copy of ``value`` with at least ``min_ndim`` dimensions."""
-    array = np.asarray(value)
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise TypeError(f"{name} must be a numeric array, got dtype {array.dtype}")
-    array = array.astype(np.float64)  # a copy: the caller's array is never changed
-    if array.ndim < min_ndim:
-        raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
-    return array
-
-
-def _check_rate(p, name: str = "p") -> float:
-    """A drop probability in [0, 1)."""
-    if isinstance(p, bool) or not isinstance(p, Real):
-        raise TypeError(f"{name} must be a real number, got {type(p).__name__}")
-    if not 0 <= p < 1:
-        raise ValueError(f"{name} must be a drop probability in [0, 1), got {p!r}")
-    return float(p)
-
-
 def _check_mask(mask, shape: tuple) -> np.ndarray:
     """A keep mask of 0s and 1s (or booleans) of exactly ``shape``, as float64."""
-    mask = _as_array("mask", mask)
+    mask = validation.float_array("mask", mask)
     if mask.shape != shape:
         raise ValueError(f"mask must have the shape of x, {shape}, got {mask.shape}")
     if not np.all((mask == 0) | (mask == 1)):
@@ -106,7 +71,7 @@ def l1_penalty(w, l1: float) -> float:
     What ``keras.regularizers.L1(l1)`` adds to the loss for one weight array.
     ``w`` any shape; ``l1`` :math:`\\lambda_1 \\ge 0`. Returns a float.
     """
-    w = _as_array("w", w)
+    w = validation.float_array("w", w)
     return validation.number("l1", l1, 0) * float(np.sum(np.abs(w)))
 
 
@@ -118,7 +83,7 @@ def l1_penalty_gradient(w, l1: float) -> np.ndarray:
     the penalty has no derivative; this returns 0 there, the subgradient
     TensorFlow uses. Shaped like ``w``.
     """
-    w = _as_array("w", w)
+    w = validation.float_array("w", w)
     return validation.number("l1", l1, 0) * np.sign(w)
 
 
@@ -130,7 +95,7 @@ def l2_penalty(w, l2: float) -> float:
     :math:`\\tfrac{\\lambda}{2} \\lVert \\mathbf{w} \\rVert^2`). ``w`` any
     shape; ``l2`` :math:`\\lambda_2 \\ge 0`. Returns a float.
     """
-    w = _as_array("w", w)
+    w = validation.float_array("w", w)
     return validation.number("l2", l2, 0) * float(np.sum(w * w))
 
 
@@ -141,7 +106,7 @@ def l2_penalty_gradient(w, l2: float) -> np.ndarray:
     at learning rate :math:`\\eta` the penalty alone multiplies every weight by
     :math:`1 - 2 \\eta \\lambda_2` per step ("weight decay").
     """
-    w = _as_array("w", w)
+    w = validation.float_array("w", w)
     return 2.0 * validation.number("l2", l2, 0) * w
 
 
@@ -165,17 +130,9 @@ def dropout_mask(shape, p: float, rng: np.random.Generator) -> np.ndarray:
     :math:`m_i = [u_i \\ge p]` with :math:`u_i \\sim U[0, 1)` drawn from ``rng``,
     the rule ``keras.layers.Dropout`` uses.
     """
-    p = _check_rate(p)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if isinstance(shape, Integral) and not isinstance(shape, bool):
-        shape = (shape,)
-    if not isinstance(shape, tuple) or any(isinstance(d, bool) or not isinstance(d, Integral)
-                                           for d in shape):
-        raise TypeError(f"shape must be a tuple of ints, got {shape!r}")
-    if any(d < 0 for d in shape):
-        raise ValueError(f"shape must hold sizes >= 0, got {shape!r}")
-    return (rng.random(shape) >= p).astype(np.float64)
+    shape = validation.shape("shape", shape)
+    p = validation.number("p", p, 0, 1, high_open=True)
+    return (validation.generator("rng", rng).random(shape) >= p).astype(np.float64)
 
 
 def dropout_forward(x, p: float, rng: np.random.Generator | None = None, mask=None,
@@ -197,12 +154,10 @@ def dropout_forward(x, p: float, rng: np.random.Generator | None = None, mask=No
     (shaped like ``x``) and the :class:`DropoutCache` for
     :func:`dropout_backward`.
     """
-    x = _as_array("x", x)
-    p = _check_rate(p)
-    if not isinstance(training, (bool, np.bool_)):
-        raise TypeError(f"training must be a bool, got {type(training).__name__}")
-    if not training:
-        return x, DropoutCache(np.ones_like(x), p, False)
+    x = validation.float_array("x", x)
+    p = validation.number("p", p, 0, 1, high_open=True)
+    if not validation.boolean("training", training):
+        return x.copy(), DropoutCache(np.ones_like(x), p, False)
     if (rng is None) == (mask is None):
         raise ValueError("dropout_forward needs exactly one of rng (a numpy Generator to draw the "
                          f"mask from) and mask (the keep mask) when training; got "
@@ -225,12 +180,12 @@ def dropout_backward(dout, cache: DropoutCache) -> np.ndarray:
     if not isinstance(cache, DropoutCache):
         raise TypeError(f"cache must be the DropoutCache returned by dropout_forward, "
                         f"got {type(cache).__name__}")
-    dout = _as_array("dout", dout)
+    dout = validation.float_array("dout", dout)
     if dout.shape != cache.mask.shape:
         raise ValueError(f"dout must have the shape of the forward output, {cache.mask.shape}, "
                          f"got {dout.shape}")
     if not cache.training:
-        return dout
+        return dout.copy()
     return dout * cache.mask / (1.0 - cache.p)
 
 
@@ -250,8 +205,8 @@ def mc_average(predictions) -> tuple[np.ndarray, np.ndarray]:
     ``(N, K)``. For class probabilities the mean is again a probability
     vector per row, the Monte Carlo estimate of the predictive distribution.
     """
-    predictions = _as_array("predictions", predictions, min_ndim=1)
-    if predictions.shape[0] < 2:
+    predictions = validation.float_array("predictions", predictions)
+    if predictions.ndim < 1 or predictions.shape[0] < 2:
         raise ValueError(f"predictions must stack T >= 2 passes along axis 0, got shape "
                          f"{predictions.shape}")
     return predictions.mean(axis=0), predictions.std(axis=0, ddof=1)
@@ -265,8 +220,8 @@ def predictive_entropy(probabilities) -> np.ndarray:
     :func:`mc_average`. Terms with :math:`\\bar y_k = 0` count 0. Returns
     ``(N,)``, from 0 (certain) to :math:`\\ln K` (uniform).
     """
-    probabilities = _as_array("probabilities", probabilities)
-    if probabilities.ndim != 2 or probabilities.shape[1] < 2:
+    probabilities = validation.float_array("probabilities", probabilities, "(N, K)")
+    if probabilities.shape[1] < 2:
         raise ValueError(f"probabilities must have shape (N, K) with K >= 2, got "
                          f"{probabilities.shape}")
     if np.any(probabilities < 0) or np.any(probabilities > 1):
@@ -277,146 +232,3 @@ def predictive_entropy(probabilities) -> np.ndarray:
         raise ValueError(f"probabilities must sum to 1 along each row; a row sums to {worst:.6g}")
     logs = np.log(np.where(probabilities > 0, probabilities, 1.0))
     return -np.sum(probabilities * logs, axis=1)
-
-
-# ---------------------------------------------------------------------------
-# Keras: Monte Carlo dropout layers and predictions
-
-
-def _define_keras_classes() -> dict:
-    """Define and register the MC layers (lazy.KerasClasses calls this once)."""
-    keras = lazy.keras()
-
-    @keras.saving.register_keras_serializable(package="dlbook")
-    class MCDropout(keras.layers.Dropout):
-        """``keras.layers.Dropout`` that also drops units at prediction time.
-
-        ``call`` always runs the layer in training mode, so ``model.predict``
-        and ``model(x)`` are stochastic: each call draws a new mask, drops
-        each unit with probability ``rate`` and scales the kept ones by
-        ``1 / (1 - rate)``. Averaging many such predictions is Monte Carlo
-        dropout (Gal and Ghahramani, 2016); see :func:`predict_mc`. Takes
-        the arguments of ``keras.layers.Dropout`` (``rate``, ``noise_shape``,
-        ``seed``) and serializes through its ``get_config``.
-        """
-
-        def call(self, inputs, training=None):
-            return super().call(inputs, training=True)
-
-    @keras.saving.register_keras_serializable(package="dlbook")
-    class MCAlphaDropout(keras.layers.AlphaDropout):
-        """``keras.layers.AlphaDropout`` that also drops units at prediction time.
-
-        The dropout of self-normalizing (SELU) networks: dropped units are set
-        to the SELU's negative saturation value and the result is moved back
-        to zero mean and unit variance, so the SELU's self-normalization
-        survives (Klambauer et al., 2017). Always active, like
-        :class:`MCDropout`.
-        """
-
-        def call(self, inputs, training=None):
-            return super().call(inputs, training=True)
-
-    layers = {"MCDropout": MCDropout, "MCAlphaDropout": MCAlphaDropout}
-    return layers
-
-
-_keras_classes = lazy.KerasClasses(__name__, KERAS_LAYERS, _define_keras_classes)
-__getattr__, __dir__ = _keras_classes.module_getattr, _keras_classes.module_dir
-
-
-DROPOUT_KINDS = ("dropout", "mc_dropout", "alpha_dropout", "mc_alpha_dropout")
-
-
-def build_regularized_mlp(input_shape, hidden, n_outputs: int, rate: float = 0.0,
-                          dropout: str = "dropout", kernel_regularizer=None,
-                          hidden_activation: str = "relu", output_activation: str = "softmax",
-                          name: str | None = None):
-    """An MLP with dropout after every hidden layer and a penalty on every kernel (uncompiled).
-
-    [Flatten] -> Dense(hidden[0]) -> Drop -> ... -> Dense(hidden[-1]) -> Drop -> Dense(n_outputs)
-
-    ``dropout`` names the dropout layer: ``"dropout"`` (``keras.layers.Dropout``,
-    off at inference), ``"mc_dropout"`` (:class:`MCDropout`, always on),
-    ``"alpha_dropout"`` or ``"mc_alpha_dropout"`` (for SELU networks); no
-    dropout layers when ``rate`` is 0. ``kernel_regularizer`` (a
-    ``keras.regularizers.Regularizer``, a name such as ``"l2"``, or None) is
-    given to every Dense layer. SELU hidden layers get the LeCun-normal
-    initialisation they need. Layers are named ``hidden_i``, ``dropout_i``
-    and ``output`` whatever the dropout kind, so weights move between
-    variants with ``set_weights``. Dropout has no parameters: the count is
-    that of the Dense layers alone.
-    """
-    keras = lazy.keras()
-    shape = (input_shape,) if isinstance(input_shape, Integral) else tuple(input_shape)
-    if not shape or any(isinstance(d, bool) or not isinstance(d, Integral) or d < 1 for d in shape):
-        raise ValueError(f"input_shape must be a positive int or a tuple of them, got {input_shape!r}")
-    hidden = list(hidden)
-    if not hidden or any(isinstance(u, bool) or not isinstance(u, Integral) or u < 1 for u in hidden):
-        raise ValueError(f"hidden must be a non-empty sequence of positive ints, got {hidden!r}")
-    n_outputs = validation.integer("n_outputs", n_outputs, 1)
-    rate = _check_rate(rate, "rate")
-    if dropout not in DROPOUT_KINDS:
-        raise ValueError(f"dropout must be one of {DROPOUT_KINDS}, got {dropout!r}")
-    if not (kernel_regularizer is None or isinstance(kernel_regularizer, str)
-            or isinstance(kernel_regularizer, keras.regularizers.Regularizer)):
-        raise TypeError(f"kernel_regularizer must be a keras.regularizers.Regularizer, a name or "
-                        f"None, got {type(kernel_regularizer).__name__}")
-    mc_layers = _keras_classes.all()
-    drop = {"dropout": keras.layers.Dropout, "alpha_dropout": keras.layers.AlphaDropout,
-            "mc_dropout": mc_layers["MCDropout"],
-            "mc_alpha_dropout": mc_layers["MCAlphaDropout"]}[dropout]
-    initializer = "lecun_normal" if hidden_activation == "selu" else "glorot_uniform"
-    layers = [keras.Input(shape=shape)]
-    if len(shape) > 1:
-        layers.append(keras.layers.Flatten(name="flatten"))
-    for i, units in enumerate(hidden, start=1):
-        layers.append(keras.layers.Dense(units, activation=hidden_activation,
-                                         kernel_initializer=initializer,
-                                         kernel_regularizer=kernel_regularizer, name=f"hidden_{i}"))
-        if rate > 0:
-            layers.append(drop(rate, name=f"dropout_{i}"))
-    layers.append(keras.layers.Dense(n_outputs, activation=output_activation,
-                                     kernel_regularizer=kernel_regularizer, name="output"))
-    return keras.Sequential(layers, name=name)
-
-
-def mc_samples(model, x, n: int, batch_size: int = 256) -> np.ndarray:
-    """``n`` stochastic forward passes of ``model`` on ``x``, stacked: ``(n, N, K)`` float64.
-
-    Each pass runs ``model.predict_on_batch`` over ``x`` in chunks of
-    ``batch_size`` rows (what ``predict`` does, with less overhead per call).
-    With :class:`MCDropout` or :class:`MCAlphaDropout` layers inside, every
-    pass draws new masks; a model without stochastic layers returns ``n``
-    identical predictions.
-    ``x`` ``(N, ...)`` is what the model takes; ``n`` >= 2; ``batch_size``
-    only sets how many rows go through at once.
-    """
-    keras = lazy.keras()
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    n = validation.integer("n", n, 2)
-    batch_size = validation.integer("batch_size", batch_size, 1)
-    x = np.asarray(x)
-    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-        raise TypeError(f"x must be a numeric array, got dtype {x.dtype}")
-    if x.ndim < 1 or x.shape[0] == 0:
-        raise ValueError(f"x must be a non-empty batch (N, ...) with N >= 1, got shape {x.shape}")
-    chunks = [x[i:i + batch_size] for i in range(0, x.shape[0], batch_size)]
-    passes = [np.concatenate([np.asarray(model.predict_on_batch(chunk), dtype=np.float64)
-                              for chunk in chunks]) for _ in range(n)]
-    return np.stack(passes)
-
-
-def predict_mc(model, x, n: int, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Monte Carlo prediction: the mean and standard deviation of ``n`` stochastic passes.
-
-    .. math:: \\bar{\\mathbf{y}}(\\mathbf{x}) = \\frac1n \\sum_{t=1}^n f(\\mathbf{x}; \\mathbf{m}^{(t)})
-
-    with a fresh set of dropout masks :math:`\\mathbf{m}^{(t)}` per pass
-    (:func:`mc_samples`), summarised by :func:`mc_average`. ``x`` ``(N, ...)``;
-    ``n`` >= 2 (the spread needs two passes). Returns ``(mean, std)``, each
-    shaped like one prediction ``(N, K)``, float64; ``std`` is the sample
-    standard deviation (``ddof=1``).
-    """
-    return mc_average(mc_samples(model, x, n, batch_size))

@@ -1,7 +1,7 @@
-"""Residual networks (chapter 11): the residual unit, a small ResNet and its plain twin.
+"""Residual networks (chapter 11), the maths: a residual block, the shapes and sizes of a unit.
 
-The NumPy layer, float64 throughout, writes out one residual block of dense
-layers and its gradients:
+Float64 throughout, NumPy only. One residual block of dense layers and its
+gradients, and the formulas for the convolutional unit:
 
 - :func:`residual_forward` and :func:`residual_backward`: the block
   :math:`\\mathbf{y} = \\mathrm{ReLU}(\\mathbf{x} + F(\\mathbf{x}))` with
@@ -11,25 +11,11 @@ layers and its gradients:
   :func:`unit_parameter_count`: whether a convolutional ``ResidualUnit``
   needs a projection skip, what it does to a shape and how many parameters
   it holds, by formula;
-- :func:`network_depth`: the weight layers of :func:`build_resnet`'s
-  network on its longest path.
+- :func:`network_depth`: the weight layers of the ResNet of
+  :func:`dlbook.resnet_keras.build_resnet` on its longest path.
 
-The Keras layer (imported only when used, so ``import dlbook.resnet`` does
-not start TensorFlow):
-
-- ``ResidualUnit``, a ``keras.layers.Layer``: main path Conv-BN-ReLU-Conv-BN,
-  an identity skip when the shapes match and a projection skip (1x1
-  convolution with the unit's stride, then BN) when they do not; output
-  ReLU(main + skip). ``skip=False`` drops the skip and leaves the plain
-  two-layer block. The class is created, and registered with Keras as
-  ``dlbook>ResidualUnit``, the first time it is looked up (``from
-  dlbook.resnet import ResidualUnit``) or a builder runs; do that before
-  ``keras.saving.load_model`` reads a model that contains it;
-- :func:`build_resnet`: stem convolution, stages of residual units,
-  global average pooling and a softmax layer; ``skip=False`` gives the plain
-  network of the same depth and width;
-- :func:`layer_gradient_norms`: the norm of the loss gradient for every
-  convolution kernel of a model, in order of depth.
+The Keras side (the ``ResidualUnit`` layer, the ResNet and its plain twin, the
+gradient norms per layer) is :mod:`dlbook.resnet_keras`.
 
 Notation: :math:`N` examples, :math:`D` features, :math:`H` hidden units of
 the block; :math:`C` input channels, :math:`F` filters, :math:`k` the kernel
@@ -39,14 +25,12 @@ size, :math:`s` the stride (He et al., 2016).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import lazy, validation
+from dlbook import validation
 
-KERAS_NAMES = ("ResidualUnit",)
 BN_PARAMETERS_PER_CHANNEL = 4  # gamma, beta, moving mean, moving variance (count_params counts all)
 
 
@@ -70,18 +54,11 @@ class ResidualCache(NamedTuple):
 # Argument checks
 
 
-def _check_matrix(name: str, value) -> np.ndarray:
-    if not isinstance(value, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array, got {type(value).__name__}")
-    if value.ndim != 2:
-        raise ValueError(f"{name} must be 2-D, got shape {value.shape}")
-    if not np.issubdtype(value.dtype, np.number) or np.issubdtype(value.dtype, np.complexfloating):
-        raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
-    return value.astype(np.float64)
-
-
 def _check_block(x, W1, W2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    x, W1, W2 = _check_matrix("x", x), _check_matrix("W1", W1), _check_matrix("W2", W2)
+    """x (N, D), W1 (D, H) and W2 (H, D): shapes that chain, so that F(x) can be added to x."""
+    x = validation.float_array("x", x, "(N, D)")
+    W1 = validation.float_array("W1", W1, "(D, H)")
+    W2 = validation.float_array("W2", W2, "(H, D)")
     d = x.shape[1]
     if W1.shape[0] != d:
         raise ValueError(f"W1 must have shape (D, H) = ({d}, H) for x of shape {x.shape}, "
@@ -90,6 +67,27 @@ def _check_block(x, W1, W2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise ValueError(f"W2 must have shape (H, D) = ({W1.shape[1]}, {d}) to add F(x) to x, "
                          f"got {W2.shape}")
     return x, W1, W2
+
+
+def _check_cache(cache) -> ResidualCache:
+    """The :class:`ResidualCache` of one forward pass, its six arrays shaped as there."""
+    if not isinstance(cache, tuple) or len(cache) != len(ResidualCache._fields):
+        raise TypeError(f"cache must be the ResidualCache that residual_forward returned "
+                        f"(a tuple of {len(ResidualCache._fields)} arrays), got "
+                        f"{type(cache).__name__}")
+    layouts = ("(N, D)", "(D, H)", "(H, D)", "(N, H)", "(N, H)", "(N, D)")
+    return ResidualCache(*(validation.float_array(f"cache.{name}", part, layout) for name, part, layout
+                           in zip(ResidualCache._fields, cache, layouts, strict=True)))
+
+
+def _check_stages(stages) -> tuple[tuple[int, int], ...]:
+    """A non-empty sequence of (filters, units) pairs of positive ints."""
+    if isinstance(stages, (str, bytes)) or not isinstance(stages, Sequence):
+        raise TypeError(f"stages must be a sequence of (filters, units) pairs, "
+                        f"got {type(stages).__name__}")
+    if not stages:
+        raise ValueError("stages must hold at least one (filters, units) pair, got an empty sequence")
+    return tuple(validation.shape(f"stages[{i}]", stage, 2) for i, stage in enumerate(stages))
 
 
 # ---------------------------------------------------------------------------
@@ -131,12 +129,8 @@ def residual_backward(dout, cache: ResidualCache) -> tuple[np.ndarray, np.ndarra
     W2 (H, D). The first term of dx is the skip: the gradient reaches x even
     when the weights make the second term vanish.
     """
-    if not isinstance(cache, tuple) or len(cache) != len(ResidualCache._fields):
-        raise TypeError(f"cache must be the ResidualCache that residual_forward returned "
-                        f"(a tuple of {len(ResidualCache._fields)} arrays), got "
-                        f"{type(cache).__name__}")
-    x, W1, W2, z1, a1, z = (np.asarray(part, dtype=np.float64) for part in cache)
-    dout = _check_matrix("dout", dout)
+    x, W1, W2, z1, a1, z = _check_cache(cache)
+    dout = validation.float_array("dout", dout, "(N, D)")
     if dout.shape != z.shape:
         raise ValueError(f"dout must have the shape of the block's output {z.shape}, "
                          f"got {dout.shape}")
@@ -181,7 +175,7 @@ def unit_output_shape(input_shape: Sequence[int], filters: int, strides: int = 1
 
 def unit_parameter_count(in_channels: int, filters: int, strides: int = 1,
                          kernel_size: int = 3, skip: bool = True) -> int:
-    """The parameters of a :class:`ResidualUnit`, as Keras' ``count_params`` counts them.
+    """The parameters of a :class:`dlbook.resnet_keras.ResidualUnit`, as Keras' ``count_params`` counts them.
 
     .. math:: P = k^2 C F + 4F + k^2 F F + 4F \\;[+\\; C F + 4F \\text{ with a projection}]
 
@@ -203,205 +197,9 @@ def unit_parameter_count(in_channels: int, filters: int, strides: int = 1,
 
 
 # ---------------------------------------------------------------------------
-# Keras: the residual unit
-
-
-def _define_keras_classes() -> dict:
-    """Define and register ``ResidualUnit`` (lazy.KerasClasses calls this once)."""
-    keras = lazy.keras()
-
-    @keras.saving.register_keras_serializable(package="dlbook")
-    class ResidualUnit(keras.layers.Layer):
-        """A residual unit: ReLU(main(x) + skip(x)) (He et al., 2016).
-
-        main: Conv(F, k, stride s) -> BN -> ReLU -> Conv(F, k) -> BN;
-        skip: the identity when the input already has the output's shape
-        (s = 1 and C = F), else a projection Conv(F, 1x1, stride s) -> BN.
-        ``skip=False`` leaves ReLU(main(x)): two plain layers, the building
-        block of the plain network of the same depth. ``zero_gamma=True``
-        starts the last BN's scale at 0, so a unit with an identity skip
-        starts as ReLU(x), the identity on the non-negative output of a
-        previous unit (Goyal et al., 2017). Convolutions have ``"same"``
-        padding, no bias and He-normal initial weights. Input
-        ``(N, H, W, C)``, output ``(N, ceil(H/s), ceil(W/s), F)``.
-        """
-
-        def __init__(self, filters, strides=1, kernel_size=3, skip=True, zero_gamma=False,
-                     **kwargs):
-            super().__init__(**kwargs)
-            self.filters = validation.integer("filters", filters, 1)
-            self.strides = validation.integer("strides", strides, 1)
-            self.kernel_size = validation.integer("kernel_size", kernel_size, 1)
-            self.skip = validation.boolean("skip", skip)
-            self.zero_gamma = validation.boolean("zero_gamma", zero_gamma)
-            self.conv1 = self._conv(self.kernel_size, self.strides, "conv1")
-            self.bn1 = keras.layers.BatchNormalization(name="bn1")
-            self.conv2 = self._conv(self.kernel_size, 1, "conv2")
-            self.bn2 = keras.layers.BatchNormalization(
-                gamma_initializer="zeros" if self.zero_gamma else "ones", name="bn2")
-            self.projection = None
-            self.projection_bn = None
-
-        def _conv(self, kernel_size, strides, name):
-            return keras.layers.Conv2D(self.filters, kernel_size, strides=strides, padding="same",
-                                       use_bias=False, kernel_initializer="he_normal", name=name)
-
-        def build(self, input_shape):
-            if len(input_shape) != 4:
-                raise ValueError(f"ResidualUnit needs inputs of shape (N, H, W, C), got "
-                                 f"{tuple(input_shape)}")
-            in_channels = input_shape[-1]
-            self.conv1.build(input_shape)
-            middle = self.conv1.compute_output_shape(input_shape)
-            self.bn1.build(middle)
-            self.conv2.build(middle)
-            self.bn2.build(middle)
-            if self.skip and needs_projection(int(in_channels), self.filters, self.strides):
-                self.projection = self._conv(1, self.strides, "projection")
-                self.projection_bn = keras.layers.BatchNormalization(name="projection_bn")
-                self.projection.build(input_shape)
-                self.projection_bn.build(middle)
-
-        @property
-        def has_projection(self) -> bool:
-            """Whether the skip is a 1x1 convolution (known once the unit is built)."""
-            return self.projection is not None
-
-        def call(self, inputs, training=None):
-            z = self.conv1(inputs)
-            z = keras.ops.relu(self.bn1(z, training=training))
-            z = self.bn2(self.conv2(z), training=training)
-            if not self.skip:
-                return keras.ops.relu(z)
-            shortcut = inputs
-            if self.projection is not None:
-                shortcut = self.projection_bn(self.projection(inputs), training=training)
-            return keras.ops.relu(z + shortcut)
-
-        def compute_output_shape(self, input_shape):
-            return self.conv1.compute_output_shape(input_shape)
-
-        def get_config(self):
-            config = super().get_config()
-            config.update({"filters": self.filters, "strides": self.strides,
-                           "kernel_size": self.kernel_size, "skip": self.skip,
-                           "zero_gamma": self.zero_gamma})
-            return config
-
-    layers = {"ResidualUnit": ResidualUnit}
-    return layers
-
-
-_keras_classes = lazy.KerasClasses(__name__, KERAS_NAMES, _define_keras_classes)
-__getattr__, __dir__ = _keras_classes.module_getattr, _keras_classes.module_dir
-
-
-# ---------------------------------------------------------------------------
-# Keras: a small ResNet and its plain twin
-
-
-def _check_stages(stages) -> tuple[tuple[int, int], ...]:
-    message = ("stages must be a non-empty sequence of (filters, units) pairs of positive ints, "
-               f"got {stages!r}")
-    if isinstance(stages, (str, bytes)) or not isinstance(stages, Sequence) or not stages:
-        raise ValueError(message)
-    checked = []
-    for stage in stages:
-        if (isinstance(stage, (str, bytes)) or not isinstance(stage, Sequence) or len(stage) != 2
-                or any(isinstance(v, bool) or not isinstance(v, Integral) or v < 1 for v in stage)):
-            raise ValueError(message)
-        checked.append((int(stage[0]), int(stage[1])))
-    return tuple(checked)
-
-
-def build_resnet(input_shape: Sequence[int], n_classes: int,
-                 stages: Sequence[Sequence[int]] = ((16, 3), (32, 3), (64, 3)),
-                 stem_filters: int | None = None, skip: bool = True, zero_gamma: bool = False,
-                 name: str | None = None):
-    """A small ResNet (``skip=True``) or the plain network of the same depth and width.
-
-    stem: Conv(F_1, 3x3) -> BN -> ReLU; then for each stage ``(F, units)``
-    ``units`` :class:`ResidualUnit` s of F filters, the first of every stage
-    after the first with stride 2 (halving the height and width while the
-    filters grow); then GlobalAveragePooling -> Dense(n_classes, softmax).
-    ``stem_filters`` defaults to the first stage's filters. Depth in weight
-    layers: 1 + 2 sum(units) + 1 (the default is ResNet-20 of He et al.'s
-    CIFAR-10 experiments). ``skip=False`` builds the same layers without the
-    skips (and so without projections): the plain network. ``input_shape``
-    is ``(H, W, C)`` (a grey image ``(H, W)`` gets a channel axis). Returns an
-    uncompiled ``keras.Model``; output ``(N, n_classes)`` probabilities.
-    """
-    keras = lazy.keras()
-    rank = len(input_shape) if isinstance(input_shape, Sequence) and len(input_shape) == 2 else 3
-    shape = validation.shape("input_shape", input_shape, rank)
-    n_classes = validation.integer("n_classes", n_classes, 2)
-    stages = _check_stages(stages)
-    stem_filters = stages[0][0] if stem_filters is None else validation.integer("stem_filters",
-                                                                         stem_filters, 1)
-    validation.boolean("skip", skip)
-    validation.boolean("zero_gamma", zero_gamma)
-    unit_class = _keras_classes["ResidualUnit"]
-
-    inputs = keras.Input(shape=shape, name="image")
-    x = keras.layers.Reshape((*shape, 1), name="add_channel")(inputs) if len(shape) == 2 else inputs
-    x = keras.layers.Conv2D(stem_filters, 3, padding="same", use_bias=False,
-                            kernel_initializer="he_normal", name="stem_conv")(x)
-    x = keras.layers.BatchNormalization(name="stem_bn")(x)
-    x = keras.layers.Activation("relu", name="stem_relu")(x)
-    for s, (filters, units) in enumerate(stages, start=1):
-        for u in range(1, units + 1):
-            strides = 2 if s > 1 and u == 1 else 1
-            x = unit_class(filters, strides=strides, skip=skip, zero_gamma=zero_gamma,
-                           name=f"stage{s}_unit{u}")(x)
-    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="output")(x)
-    default = f"{'resnet' if skip else 'plain'}_{network_depth(stages)}"
-    return keras.Model(inputs, outputs, name=name or default)
+# NumPy: the depth of the network
 
 
 def network_depth(stages: Sequence[Sequence[int]]) -> int:
-    """Weight layers on the longest path of :func:`build_resnet`: 1 + 2 sum(units) + 1."""
+    """Weight layers on the longest path of :func:`dlbook.resnet_keras.build_resnet`: 1 + 2 sum(units) + 1."""
     return 2 + 2 * sum(units for _, units in _check_stages(stages))
-
-
-# ---------------------------------------------------------------------------
-# Keras: gradient norms per layer
-
-
-def layer_gradient_norms(model, x, y) -> dict[str, float]:
-    """||dL/dW|| for every convolution kernel of ``model``, in order of depth.
-
-    L is the mean sparse categorical cross-entropy of the model's
-    probabilities on the batch ``(x, y)``, computed in training mode (batch
-    statistics in the BN layers), as in the first step of training. Keys are
-    the kernels' paths (``"stage2_unit1/conv1/kernel"``); the stem comes first
-    and the projections are left out (they are not on the plain path).
-    Computed with :func:`dlbook.backend.autodiff_gradient`, so any backend.
-    """
-    keras = lazy.keras()
-    from dlbook import backend
-
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray):
-        raise TypeError(f"x and y must be NumPy arrays, got {type(x).__name__} and "
-                        f"{type(y).__name__}")
-    if len(x) != len(y) or len(x) == 0:
-        raise ValueError(f"x and y must hold the same positive number of examples, got "
-                         f"{len(x)} and {len(y)}")
-    trainable = list(model.trainable_variables)
-    non_trainable = [v.value for v in model.non_trainable_variables]
-    kernels = [i for i, v in enumerate(trainable)
-               if v.path.endswith("kernel") and len(v.shape) == 4 and "projection" not in v.path]
-    dtypes = [v.dtype for v in trainable]
-    inputs = keras.ops.convert_to_tensor(x)
-    targets = keras.ops.convert_to_tensor(y)
-
-    def loss(params):
-        weights = [keras.ops.cast(p, dtype) for p, dtype in zip(params, dtypes, strict=True)]
-        probabilities, _ = model.stateless_call(weights, non_trainable, inputs, training=True)
-        return keras.ops.cast(keras.ops.mean(keras.losses.sparse_categorical_crossentropy(
-            targets, probabilities)), "float64")
-
-    gradients = backend.autodiff_gradient(loss, [v.numpy() for v in trainable])
-    return {trainable[i].path: float(np.linalg.norm(gradients[i])) for i in kernels}

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -42,25 +41,10 @@ PADDINGS = ("valid", "same")
 # Input checks
 
 
-def _as_int_array(name: str, value, min_ndim: int = 1) -> np.ndarray:
-    """``value`` as an int64 array of at least ``min_ndim`` axes (bools count as 0/1)."""
-    array = np.asarray(value)
-    if array.dtype == bool:
-        array = array.astype(np.int64)
-    if not np.issubdtype(array.dtype, np.integer):
-        raise TypeError(f"{name} must be an array of ints (class labels), got dtype {array.dtype}")
-    if array.ndim < min_ndim or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty array with at least {min_ndim} axes, "
-                         f"got shape {array.shape}")
-    return array.astype(np.int64)
-
-
 def _check_labels(y_true, y_pred, n_classes) -> tuple[np.ndarray, np.ndarray, int]:
+    """Two label arrays of the same shape, every label a class in [0, n_classes)."""
     n_classes = validation.integer("n_classes", n_classes, minimum=2)
-    y_true = _as_int_array("y_true", y_true)
-    y_pred = _as_int_array("y_pred", y_pred)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_pred must have the shape of y_true {y_true.shape}, got {y_pred.shape}")
+    y_true, y_pred = _same_shape(y_true, y_pred)
     for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
         if labels.min() < 0 or labels.max() >= n_classes:
             raise ValueError(f"{name} must hold class labels in [0, {n_classes - 1}], "
@@ -68,26 +52,11 @@ def _check_labels(y_true, y_pred, n_classes) -> tuple[np.ndarray, np.ndarray, in
     return y_true, y_pred, n_classes
 
 
-def _check_images(name: str, x) -> np.ndarray:
-    """``x`` as a finite float64 array ``(N, H, W, C)``."""
-    if isinstance(x, (str, bytes)) or not isinstance(x, (np.ndarray, list, tuple)):
-        raise TypeError(f"{name} must be a float array of shape (N, H, W, C), "
-                        f"got {type(x).__name__}")
-    array = np.asarray(x)
-    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-        raise TypeError(f"{name} must be a float array of shape (N, H, W, C), "
-                        f"got dtype {array.dtype}")
-    if array.ndim != 4 or array.size == 0:
-        raise ValueError(f"{name} must have shape (N, H, W, C) with every axis >= 1, "
-                         f"got {array.shape}")
-    array = array.astype(np.float64)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite; found NaN or inf")
-    return array
-
-
-def _check_stride(stride) -> int:
-    return validation.integer("stride", stride, minimum=1)
+def _same_shape(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    y_true, y_pred = validation.int_array("y_true", y_true), validation.int_array("y_pred", y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_pred must have the shape of y_true {y_true.shape}, got {y_pred.shape}")
+    return y_true, y_pred
 
 
 # ---------------------------------------------------------------------------
@@ -109,8 +78,8 @@ def trimap(mask, border_width: int = 1) -> np.ndarray:
 
     mask: 0/1 or bool, ``(H, W)`` or ``(N, H, W)``. Returns int64 of the same shape.
     """
-    mask = _as_int_array("mask", mask, min_ndim=2)
-    if mask.ndim > 3:
+    mask = validation.int_array("mask", mask)
+    if mask.ndim not in (2, 3):
         raise ValueError(f"mask must have shape (H, W) or (N, H, W), got {mask.shape}")
     if not np.isin(mask, (0, 1)).all():
         raise ValueError(f"mask must hold only 0 and 1, got values {np.unique(mask)[:5].tolist()}")
@@ -133,9 +102,9 @@ def shape_mask(kind: str, centre, radius: float, angle: float, size: int) -> np.
     size = validation.integer("size", size, minimum=1)
     radius = validation.positive("radius", radius)
     angle = validation.number("angle", angle)
-    centre = np.asarray(centre, dtype=np.float64)
-    if centre.shape != (2,) or not np.all(np.isfinite(centre)):
-        raise ValueError(f"centre must be a finite (x, y) pair, got {centre!r}")
+    centre = validation.float_array("centre", centre, "(2,)")
+    if centre.shape != (2,):
+        raise ValueError(f"centre must be an (x, y) pair, got {centre!r}")
     y, x = np.mgrid[0:size, 0:size] + 0.5
     dx, dy = x - centre[0], y - centre[1]
     if kind == "circle":
@@ -234,10 +203,7 @@ def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
 
 def pixel_accuracy(y_true, y_pred) -> float:
     """The fraction of pixels labelled right: (1/P) sum_p [y_p = yhat_p]."""
-    y_true = _as_int_array("y_true", y_true)
-    y_pred = _as_int_array("y_pred", y_pred)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_pred must have the shape of y_true {y_true.shape}, got {y_pred.shape}")
+    y_true, y_pred = _same_shape(y_true, y_pred)
     return float(np.mean(y_true == y_pred))
 
 
@@ -278,7 +244,7 @@ def transposed_conv_output_size(n: int, kernel: int, stride: int, padding: str =
     """
     n = validation.integer("n", n, minimum=1)
     kernel = validation.integer("kernel", kernel, minimum=1)
-    stride = _check_stride(stride)
+    stride = validation.integer("stride", stride, minimum=1)
     padding = validation.choice("padding", padding, PADDINGS)
     return (n - 1) * stride + max(kernel, stride) if padding == "valid" else n * stride
 
@@ -290,8 +256,8 @@ def insert_zeros(x, stride: int) -> np.ndarray:
 
     x: ``(N, H, W, C)``. Returns float64 ``(N, (H - 1) s + 1, (W - 1) s + 1, C)``.
     """
-    x = _check_images("x", x)
-    s = _check_stride(stride)
+    x = validation.float_array("x", x, "(N, H, W, C)")
+    s = validation.integer("stride", stride, minimum=1)
     n, h, w, c = x.shape
     z = np.zeros((n, (h - 1) * s + 1, (w - 1) * s + 1, c))
     z[:, ::s, ::s, :] = x
@@ -299,15 +265,11 @@ def insert_zeros(x, stride: int) -> np.ndarray:
 
 
 def _check_kernel(kernel, c_in: int) -> np.ndarray:
-    kernel = np.asarray(kernel)
-    if not (np.issubdtype(kernel.dtype, np.floating) or np.issubdtype(kernel.dtype, np.integer)):
-        raise TypeError(f"kernel must be a float array, got dtype {kernel.dtype}")
-    if kernel.ndim != 4 or kernel.size == 0 or kernel.shape[3] != c_in:
+    """A kernel in the layout of Keras' Conv2DTranspose whose input channels are those of x."""
+    kernel = validation.float_array("kernel", kernel, "(kh, kw, C_out, C_in)")
+    if kernel.shape[3] != c_in:
         raise ValueError(f"kernel must have shape (kh, kw, C_out, C_in={c_in}) (the layout of "
                          f"Keras' Conv2DTranspose), got {kernel.shape}")
-    kernel = kernel.astype(np.float64)
-    if not np.all(np.isfinite(kernel)):
-        raise ValueError("kernel must be finite; found NaN or inf")
     return kernel
 
 
@@ -340,9 +302,9 @@ def transposed_conv2d(x, kernel, stride: int = 2, padding: str = "same") -> np.n
     x: ``(N, H, W, C_in)``; kernel: ``(kh, kw, C_out, C_in)``, Keras' layout.
     Returns float64 ``(N, H_out, W_out, C_out)``.
     """
-    x = _check_images("x", x)
+    x = validation.float_array("x", x, "(N, H, W, C_in)")
     kernel = _check_kernel(kernel, x.shape[3])
-    s = _check_stride(stride)
+    s = validation.integer("stride", stride, minimum=1)
     padding = validation.choice("padding", padding, PADDINGS)
     kh, kw = kernel.shape[:2]
     z = np.pad(insert_zeros(x, s), [(0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1), (0, 0)])
@@ -357,14 +319,12 @@ def transposed_conv2d(x, kernel, stride: int = 2, padding: str = "same") -> np.n
 
 
 def _check_filters(filters) -> tuple[int, ...]:
-    if isinstance(filters, (str, bytes)) or not isinstance(filters, Sequence):
-        raise TypeError(f"filters must be a sequence of positive ints, got {type(filters).__name__}")
-    filters = tuple(filters)
-    if len(filters) < 2 or any(isinstance(f, bool) or not isinstance(f, (int, np.integer)) or f < 1
-                               for f in filters):
+    """The filters of the levels: at least one encoder level and the bottleneck."""
+    filters = validation.positive_ints("filters", filters)
+    if len(filters) < 2:
         raise ValueError(f"filters must hold at least two positive ints (one encoder level and "
                          f"the bottleneck), got {filters!r}")
-    return tuple(int(f) for f in filters)
+    return filters
 
 
 def unet_parameter_count(in_channels: int, filters=(16, 32, 64), n_classes: int = N_CLASSES,
@@ -414,13 +374,9 @@ def build_unet(input_shape=(48, 48, 3), filters=(16, 32, 64), n_classes: int = N
     Input ``(N, H, W, C)``, H and W divisible by 2^(L-1); output
     ``(N, H, W, n_classes)``. :func:`unet_parameter_count` gives the size.
     """
-    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence):
-        raise TypeError(f"input_shape must be a tuple (H, W, C), got {type(input_shape).__name__}")
-    shape = tuple(input_shape)
-    if len(shape) != 3 or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1
-                              for d in shape):
-        raise ValueError(f"input_shape must be a tuple (H, W, C) of positive ints, "
-                         f"got {input_shape!r}")
+    from dlbook.keras_import import keras
+
+    shape = validation.shape("input_shape", input_shape, 3)
     filters = _check_filters(filters)
     factor = 2 ** (len(filters) - 1)
     if shape[0] % factor or shape[1] % factor:
@@ -428,11 +384,6 @@ def build_unet(input_shape=(48, 48, 3), filters=(16, 32, 64), n_classes: int = N
                          f"{factor} for {len(filters)} levels of filters, got {shape[:2]}")
     n_classes = validation.integer("n_classes", n_classes, minimum=2)
     validation.boolean("skips", skips)
-
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
 
     def conv_block(x, f, label):
         for i in (1, 2):
@@ -460,9 +411,7 @@ def build_unet(input_shape=(48, 48, 3), filters=(16, 32, 64), n_classes: int = N
 
 def predict_masks(model, images, batch_size: int = 64) -> np.ndarray:
     """The most probable class of every pixel: argmax over the model's last axis, int64 ``(N, H, W)``."""
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim != 4:
-        raise ValueError(f"images must have shape (N, H, W, C), got {images.shape}")
+    images = validation.float_array("images", images, "(N, H, W, C)").astype(np.float32)
     batch_size = validation.integer("batch_size", batch_size, minimum=1)
     probabilities = model.predict(images, batch_size=batch_size, verbose=0)
     return np.argmax(probabilities, axis=-1).astype(np.int64)
@@ -475,13 +424,9 @@ def keras_segmentation_scores(y_true, y_pred, n_classes: int = N_CLASSES) -> dic
     ``keras.metrics.IoU`` per class; y_true, y_pred: int labels ``(N, H, W)``.
     Returns ``{"pixel_accuracy": float, "mean_iou": float, "iou": [float] * n_classes}``.
     """
+    from dlbook.keras_import import keras
+
     y_true, y_pred, n_classes = _check_labels(y_true, y_pred, n_classes)
-
-    from dlbook.config import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-
     truth, guess = y_true.ravel().astype(np.int32), y_pred.ravel().astype(np.int32)
 
     def score(metric):

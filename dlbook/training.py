@@ -9,7 +9,9 @@ Two ways to train sit behind the one function :func:`fit`:
   ``KERAS_BACKEND=jax``. The arrays are put on the device once; each epoch is
   one call of a ``jax.jit``-compiled function that runs *all* the epoch's
   mini-batches with ``jax.lax.scan``, gathering each batch on the device
-  from a per-epoch permutation. Each step is Keras' own stateless
+  from a per-epoch permutation (the JAX calls are
+  :func:`dlbook.backend.to_device` and :func:`dlbook.backend.compile_step_block`;
+  this module imports no backend). Each step is Keras' own stateless
   ``model.train_step`` (``model.stateless_call`` for the forward pass,
   ``optimizer.stateless_apply`` for the update), so the arithmetic is the
   one ``model.fit`` does; only the Python and host-to-device traffic between
@@ -28,6 +30,8 @@ import os
 import time
 
 import numpy as np
+
+from dlbook import backend, validation
 
 #: Environment switch for the compiled JAX loop: ``"1"`` (use it, also on the
 #: CPU), ``"0"`` (never) or ``"auto"`` (the default: only on an accelerator).
@@ -52,10 +56,16 @@ ACCELERATOR_UNROLL = 1
 CPU_BLOCK_STEPS = 8
 
 
+def _numpy_array(name: str, value) -> np.ndarray:
+    """``value`` if it is a NumPy array (of any dtype: labels may be ints)."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array, got {type(value).__name__}")
+    return value
+
+
 def _check_arrays(x, y) -> None:
-    for name, value in (("x", x), ("y", y)):
-        if not isinstance(value, np.ndarray):
-            raise TypeError(f"{name} must be a NumPy array, got {type(value).__name__}")
+    _numpy_array("x", x)
+    _numpy_array("y", y)
     if len(x) != len(y):
         raise ValueError(f"x and y must hold the same number of examples, got {len(x)} and {len(y)}")
     if len(x) == 0:
@@ -63,7 +73,7 @@ def _check_arrays(x, y) -> None:
 
 
 def _check_callbacks(callbacks) -> list:
-    import keras
+    from dlbook.keras_import import keras
 
     if callbacks is None:
         return []
@@ -117,19 +127,18 @@ def fit(model, x, y, *, epochs: int, batch_size: int = 32, validation_data=None,
     if not getattr(model, "compiled", False):
         raise ValueError("model must be compiled before fit: call model.compile(...) first")
     _check_arrays(x, y)
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if fast is not None and not isinstance(fast, bool):
-        raise TypeError(f"fast must be True, False or None, got {type(fast).__name__}")
+    epochs = validation.integer("epochs", epochs, 1)
+    batch_size = validation.integer("batch_size", batch_size, 1)
+    if fast is not None:
+        validation.boolean("fast", fast)
     callbacks = _check_callbacks(callbacks)
     reason = _fallback_reason(model, fast, validation_data, callbacks, shuffle)
     if reason is None:
-        history = _fit_compiled_jax(model, x, y, epochs=int(epochs), batch_size=int(batch_size),
+        history = _fit_compiled_jax(model, x, y, epochs=epochs, batch_size=batch_size,
                                     validation_data=validation_data, callbacks=callbacks,
                                     shuffle=shuffle, verbose=verbose)
     else:
-        history = model.fit(x, y, epochs=int(epochs), batch_size=int(batch_size),
+        history = model.fit(x, y, epochs=epochs, batch_size=batch_size,
                             validation_data=validation_data, callbacks=callbacks or None,
                             shuffle=shuffle, verbose=verbose)
     history.training_path = COMPILED_PATH if reason is None else KERAS_PATH
@@ -143,11 +152,9 @@ def predict(model, x, batch_size: int = 256) -> np.ndarray:
     A direct call, not ``model.predict``: it compiles no prediction function, so it
     can be used on many models, or after every epoch, without tracing one for each.
     """
-    from dlbook import lazy, validation
+    from dlbook.keras_import import keras
 
-    keras = lazy.keras()
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    validation.keras_model("model", model)
     batch_size = validation.integer("batch_size", batch_size, 1)
     x = np.asarray(x)
     if x.ndim < 1 or len(x) == 0:
@@ -170,8 +177,6 @@ def fast_fit_setting() -> bool | None:
 
 def _fallback_reason(model, fast, validation_data, callbacks, shuffle) -> str | None:
     """Why this call must go to ``model.fit`` (``None``: the compiled loop can run it)."""
-    from dlbook import backend
-
     wanted = fast_fit_setting() if fast is None else fast
     if wanted is False:
         return "switched off (fast=False or DLBOOK_FAST_FIT=0)"
@@ -187,7 +192,7 @@ def _fallback_reason(model, fast, validation_data, callbacks, shuffle) -> str | 
 
 
 def _unsupported(model, validation_data, callbacks, shuffle) -> str | None:
-    import keras
+    from dlbook.keras_import import keras
 
     if not hasattr(model, "_symbolic_build"):  # Keras' own first step of fit, which the loop reuses
         return "this Keras has no Model._symbolic_build"
@@ -218,21 +223,20 @@ def _unsupported(model, validation_data, callbacks, shuffle) -> str | None:
 
 
 def _fit_compiled_jax(model, x, y, *, epochs, batch_size, validation_data, callbacks, shuffle, verbose):
-    import jax
-    import keras
+    from dlbook.keras_import import keras
 
     x, y = _device_dtype(x), _device_dtype(y)
     n = len(x)
     model._symbolic_build(data_batch=(x[:batch_size], y[:batch_size]))  # what model.fit does first
     steps_per_call, unroll = _block_plan()
     train_block, test_block = _compiled_blocks(model, unroll)
-    data = jax.device_put((x, y))  # once: the epochs index into it on the device
+    data = backend.to_device((x, y))  # once: the epochs index into it on the device
     val = None
     if validation_data is not None:
         if len(validation_data[0]) != len(validation_data[1]) or len(validation_data[0]) == 0:
             raise ValueError(f"validation_data must hold the same number of examples (at least one) in "
                              f"x_val and y_val, got {len(validation_data[0])} and {len(validation_data[1])}")
-        val = jax.device_put(tuple(_device_dtype(a) for a in validation_data))
+        val = backend.to_device(tuple(_device_dtype(a) for a in validation_data))
 
     callback_list = keras.callbacks.CallbackList(
         callbacks, add_history=True, add_progbar=False, model=model, verbose=verbose, epochs=epochs,
@@ -267,7 +271,7 @@ def _fit_compiled_jax(model, x, y, *, epochs, batch_size, validation_data, callb
 
 def _device_dtype(a: np.ndarray) -> np.ndarray:
     """Floating arrays in Keras' float type, as ``model.fit``'s data adapter casts them."""
-    import keras
+    from dlbook.keras_import import keras
 
     if np.issubdtype(a.dtype, np.floating) and a.dtype != np.dtype(keras.backend.floatx()):
         return a.astype(keras.backend.floatx())
@@ -276,8 +280,6 @@ def _device_dtype(a: np.ndarray) -> np.ndarray:
 
 def _block_plan() -> tuple[int | None, int | None]:
     """``(steps_per_call, unroll)``: an epoch a call in one scan, or on the CPU straight-line blocks."""
-    from dlbook import backend
-
     if backend.accelerator() is None:
         return CPU_BLOCK_STEPS, None
     return None, ACCELERATOR_UNROLL
@@ -305,37 +307,9 @@ def _compiled_blocks(model, unroll):
         cached = _CompiledBlocks(key)
         model._dlbook_compiled_blocks = cached
     if unroll not in cached.blocks:
-        cached.blocks[unroll] = (_make_block(model.train_step, unroll), _make_block(model.test_step, unroll))
+        cached.blocks[unroll] = (backend.compile_step_block(model.train_step, unroll),
+                                 backend.compile_step_block(model.test_step, unroll))
     return cached.blocks[unroll]
-
-
-def _make_block(step, unroll):
-    """``block(state, (x, y), rows) -> (state, logs)``: ``step`` on ``x[rows[i]]``, ``y[rows[i]]`` for each i.
-
-    ``rows`` is ``(steps, batch)`` indices into the resident arrays; the steps
-    run in order inside one compiled call, in a ``jax.lax.scan`` (``unroll``
-    as there) or, with ``unroll=None``, traced one after another. ``logs``
-    are the last step's.
-    """
-    import jax
-
-    def block(state, data, rows):
-        x, y = data
-
-        def one_step(state, batch_rows):
-            logs, new_state = step(state, (x[batch_rows], y[batch_rows]))
-            # the carry must keep its dtypes (a Python float in a step would widen it)
-            new_state = jax.tree.map(lambda new, old: new.astype(old.dtype), new_state, state)
-            return new_state, logs
-
-        if unroll is None:
-            for i in range(rows.shape[0]):
-                state, logs = one_step(state, rows[i])
-            return state, logs
-        state, logs = jax.lax.scan(one_step, state, rows, unroll=unroll)
-        return state, jax.tree.map(lambda v: v[-1], logs)
-
-    return jax.jit(block)
 
 
 def _run_blocks(block, state, data, order, batch_size, steps_per_call):

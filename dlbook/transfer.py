@@ -22,12 +22,11 @@ pretrained in the book on the digits 0-4 and transferred to the digits 5-9.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
 
-from dlbook import lazy, validation
+from dlbook import validation
 
 
 class ImageNetModel(NamedTuple):
@@ -97,8 +96,8 @@ def imagenet_table(sort_by: str | None = None):
     """
     import pandas as pd
 
-    if sort_by is not None and sort_by not in TABLE_COLUMNS:
-        raise ValueError(f"sort_by must be None or one of {TABLE_COLUMNS}, got {sort_by!r}")
+    if sort_by is not None:
+        validation.choice("sort_by", sort_by, TABLE_COLUMNS)
     table = pd.DataFrame([m[1:] for m in IMAGENET_MODELS], columns=TABLE_COLUMNS,
                          index=pd.Index([m.name for m in IMAGENET_MODELS], name="Model"))
     table["Depth"] = table["Depth"].astype("Int64")
@@ -110,11 +109,9 @@ def imagenet_table(sort_by: str | None = None):
 
 
 def _check_labels(x, y) -> tuple[np.ndarray, np.ndarray]:
-    x, y = np.asarray(x), np.asarray(y)
-    if not np.issubdtype(y.dtype, np.integer):
-        raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
-    if y.ndim != 1:
-        raise ValueError(f"y must have shape (N,), got shape {y.shape}")
+    """Examples ``x`` (N, ...) and their labels ``y`` (N,): one row per label."""
+    y = validation.int_array("y", y, "(N,)")
+    x = np.asarray(x)
     if x.ndim < 1 or len(x) != len(y):
         raise ValueError(f"x must have one row per label, got x of shape {x.shape} and "
                          f"{len(y)} labels")
@@ -129,13 +126,7 @@ def select_classes(x, y, classes) -> tuple[np.ndarray, np.ndarray]:
     Returns ``(x_sub, y_sub)``, the rows kept in their original order, y as int64.
     """
     x, y = _check_labels(x, y)
-    try:
-        classes = list(classes)
-    except TypeError:
-        raise TypeError(f"classes must be a sequence of int labels, got {type(classes).__name__}") \
-            from None
-    if not classes or any(isinstance(c, bool) or not isinstance(c, Integral) for c in classes):
-        raise ValueError(f"classes must be a non-empty sequence of int labels, got {classes!r}")
+    classes = validation.int_array("classes", classes, "(K,)").tolist()
     if len(set(classes)) != len(classes):
         raise ValueError(f"classes must be distinct, got {classes!r}")
     missing = [c for c in classes if not np.any(y == c)]
@@ -154,11 +145,8 @@ def few_per_class(x, y, n_per_class: int, seed: int = 0) -> tuple[np.ndarray, np
     ``n_per_class`` examples.
     """
     x, y = _check_labels(x, y)
-    if isinstance(n_per_class, bool) or not isinstance(n_per_class, Integral) or n_per_class < 1:
-        raise ValueError(f"n_per_class must be a positive int, got {n_per_class!r}")
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
-    rng = np.random.default_rng(int(seed))
+    n_per_class = validation.integer("n_per_class", n_per_class, 1)
+    rng = np.random.default_rng(validation.integer("seed", seed, 0))
     rows = []
     for c in np.unique(y):
         members = np.flatnonzero(y == c)
@@ -174,13 +162,6 @@ def few_per_class(x, y, n_per_class: int, seed: int = 0) -> tuple[np.ndarray, np
 # Keras: base, head, freezing
 
 
-def _check_model(name: str, value):
-    keras = lazy.keras()
-    if not isinstance(value, keras.Model):
-        raise TypeError(f"{name} must be a keras.Model, got {type(value).__name__}")
-    return keras
-
-
 def build_cnn_base(input_shape=(28, 28), filters=(16, 32), dense_units: int = 64,
                    name: str = "base"):
     """A small CNN feature extractor: image (H, W) or (H, W, C) -> ``dense_units`` features.
@@ -190,29 +171,25 @@ def build_cnn_base(input_shape=(28, 28), filters=(16, 32), dense_units: int = 64
     a classifier that is kept when it is transferred; :func:`add_head` puts an
     output layer on top. Uncompiled.
     """
-    keras = lazy.keras()
-    shape = (input_shape,) if isinstance(input_shape, Integral) else tuple(input_shape)
-    if len(shape) not in (2, 3) or any(
-            isinstance(d, bool) or not isinstance(d, Integral) or d < 1 for d in shape):
-        raise ValueError(f"input_shape must be (H, W) or (H, W, C) of positive ints, "
-                         f"got {input_shape!r}")
-    filters = list(filters)
-    if not filters or any(isinstance(f, bool) or not isinstance(f, Integral) or f < 1 for f in filters):
-        raise ValueError(f"filters must be a non-empty sequence of positive ints, got {filters!r}")
+    from dlbook.keras_import import keras
+
+    shape = validation.shape("input_shape", input_shape)
+    if len(shape) not in (2, 3):
+        raise ValueError(f"input_shape must be (H, W) or (H, W, C), got {input_shape!r}")
+    filters = validation.positive_ints("filters", filters)
     if min(shape[:2]) < 2 ** len(filters):
         raise ValueError(f"input_shape {shape[:2]} is too small for {len(filters)} poolings by 2")
-    if dense_units is not None and (isinstance(dense_units, bool) or not isinstance(dense_units, Integral)
-                                    or dense_units < 1):
-        raise ValueError(f"dense_units must be a positive int, got {dense_units!r}")
+    if dense_units is not None:
+        dense_units = validation.integer("dense_units", dense_units, 1)
     layers = [keras.Input(shape=shape)]
     if len(shape) == 2:
         layers.append(keras.layers.Reshape((*shape, 1), name="add_channel"))
     for i, f in enumerate(filters, 1):
-        layers += [keras.layers.Conv2D(int(f), 3, padding="same", activation="relu", name=f"conv_{i}"),
+        layers += [keras.layers.Conv2D(f, 3, padding="same", activation="relu", name=f"conv_{i}"),
                    keras.layers.MaxPooling2D(2, name=f"pool_{i}")]
     layers.append(keras.layers.Flatten(name="flatten"))
     if dense_units is not None:
-        layers.append(keras.layers.Dense(int(dense_units), activation="relu", name="features"))
+        layers.append(keras.layers.Dense(dense_units, activation="relu", name="features"))
     return keras.Sequential(layers, name=name)
 
 
@@ -226,19 +203,19 @@ def add_head(base, n_classes: int, dropout: float = 0.0, name: str = "classifier
     is fine-tuned, the Keras recipe for transfer learning. The head adds
     (features + 1) * n_classes parameters.
     """
-    keras = _check_model("base", base)
-    if isinstance(n_classes, bool) or not isinstance(n_classes, Integral) or n_classes < 2:
-        raise ValueError(f"n_classes must be an int >= 2, got {n_classes!r}")
-    if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
+    from dlbook.keras_import import keras
+
+    validation.keras_model("base", base)
+    n_classes = validation.integer("n_classes", n_classes, 2)
+    dropout = validation.number("dropout", dropout, 0, 1, high_open=True)
     if len(base.outputs) != 1 or len(base.output_shape) != 2:
         raise ValueError(f"base must output one feature vector per example (N, F), got "
                          f"{base.output_shape}")
     inputs = keras.Input(shape=base.input_shape[1:], name="image")
     features = base(inputs, training=False)
     if dropout > 0:
-        features = keras.layers.Dropout(float(dropout), name="head_dropout")(features)
-    outputs = keras.layers.Dense(int(n_classes), activation="softmax", name="head")(features)
+        features = keras.layers.Dropout(dropout, name="head_dropout")(features)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="head")(features)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -249,7 +226,7 @@ def set_trainable(base, trainable: bool) -> int:
     takes effect at the next ``compile``: compile the model that contains
     ``base`` again before training it.
     """
-    _check_model("base", base)
+    validation.keras_model("base", base)
     validation.boolean("trainable", trainable)
     base.trainable = trainable
     return count_parameters(base)[0]
@@ -261,7 +238,7 @@ def count_parameters(model) -> tuple[int, int]:
     A frozen layer's weights are all non-trainable; BatchNormalization's moving
     mean and variance are non-trainable always.
     """
-    _check_model("model", model)
+    validation.keras_model("model", model)
 
     def total(weights):
         return int(sum(int(np.prod(w.shape)) for w in weights))
@@ -285,17 +262,15 @@ def build_mobilenet_transfer(n_classes: int, input_shape=(96, 96, 3), weights: s
     ``set_trainable(base, True)``, compile again with a learning rate about
     ten times smaller and train on.
     """
-    keras = lazy.keras()
-    if isinstance(n_classes, bool) or not isinstance(n_classes, Integral) or n_classes < 2:
-        raise ValueError(f"n_classes must be an int >= 2, got {n_classes!r}")
-    shape = tuple(input_shape)
-    if len(shape) != 3 or shape[2] != 3 or any(
-            isinstance(d, bool) or not isinstance(d, Integral) or d < 32 for d in shape[:2]):
+    from dlbook.keras_import import keras
+
+    n_classes = validation.integer("n_classes", n_classes, 2)
+    shape = validation.shape("input_shape", input_shape, 3)
+    if shape[2] != 3 or min(shape[:2]) < 32:
         raise ValueError(f"input_shape must be (H, W, 3) with H, W >= 32, got {input_shape!r}")
-    if weights not in (None, "imagenet"):
-        raise ValueError(f"weights must be None or 'imagenet', got {weights!r}")
-    if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
+    if weights is not None:
+        validation.choice("weights", weights, ("imagenet",))
+    dropout = validation.number("dropout", dropout, 0, 1, high_open=True)
     base = keras.applications.MobileNetV2(input_shape=shape, include_top=False, weights=weights)
     base.trainable = False
     inputs = keras.Input(shape=shape, name="image")
@@ -303,6 +278,6 @@ def build_mobilenet_transfer(n_classes: int, input_shape=(96, 96, 3), weights: s
     x = base(x, training=False)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     if dropout > 0:
-        x = keras.layers.Dropout(float(dropout), name="head_dropout")(x)
-    outputs = keras.layers.Dense(int(n_classes), activation="softmax", name="head")(x)
+        x = keras.layers.Dropout(dropout, name="head_dropout")(x)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="head")(x)
     return keras.Model(inputs, outputs, name=name), base

@@ -8,21 +8,17 @@ validation accuracy on a held-out validation set.
 
 from __future__ import annotations
 
-import math
 import tempfile
 import warnings
 from dataclasses import dataclass
 
+import keras_tuner
 import numpy as np
 import pandas as pd
 
 from dlbook import validation
-from dlbook.config import quiet_tensorflow
+from dlbook.keras_import import keras
 from dlbook.models import OPTIMIZERS, build_classifier
-
-quiet_tensorflow()
-import keras  # noqa: E402
-import keras_tuner  # noqa: E402
 
 OBJECTIVE = "val_accuracy"
 HYPERPARAMETERS = ("n_hidden", "n_neurons", "learning_rate")
@@ -89,14 +85,13 @@ def tune_classifier(
             f"x_val must have examples shaped like x_train's {x_train.shape[1:]}, "
             f"got {x_val.shape[1:]}"
         )
-    _check_int_range("n_hidden", n_hidden, minimum=0)
-    _check_int_range("n_neurons", n_neurons, minimum=1)
-    _check_learning_rate_range(learning_rate)
+    n_hidden = _check_range("n_hidden", n_hidden, lambda name, v: validation.integer(name, v, 0))
+    n_neurons = _check_range("n_neurons", n_neurons, lambda name, v: validation.integer(name, v, 1))
+    learning_rate = _check_range("learning_rate", learning_rate, validation.positive)
     for name, value in (("max_trials", max_trials), ("epochs", epochs),
                         ("batch_size", batch_size), ("seed", seed)):
         validation.integer(name, value, minimum=0 if name == "seed" else 1)
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    validation.choice("optimizer", optimizer, OPTIMIZERS)
     input_shape = tuple(int(d) for d in x_train.shape[1:])
     n_classes = max(int(y_train.max()), int(y_val.max())) + 1
     if n_classes < 2:
@@ -141,12 +136,10 @@ def tune_classifier(
 
 
 def _check_split(name: str, x, y) -> tuple[np.ndarray, np.ndarray]:
-    x, y = np.asarray(x), np.asarray(y)
+    """``x_<name>`` ``(N, ...)`` as float32 and its ``N`` integer labels ``y_<name>``."""
+    x, y = validation.float_array(f"x_{name}", x), np.asarray(y)
     if x.ndim < 2 or x.shape[0] == 0:
         raise ValueError(f"x_{name} must have shape (N, ...) with N >= 1, got {x.shape}")
-    if not np.issubdtype(x.dtype, np.number) or not np.all(np.isfinite(x)):
-        raise ValueError(f"x_{name} must hold finite numbers, got dtype {x.dtype} "
-                         "or non-finite values")
     if y.shape != (x.shape[0],):
         raise ValueError(f"y_{name} must have shape ({x.shape[0]},), got {y.shape}")
     if not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
@@ -155,18 +148,11 @@ def _check_split(name: str, x, y) -> tuple[np.ndarray, np.ndarray]:
     return x.astype("float32"), y
 
 
-def _check_int_range(name: str, bounds, minimum: int) -> None:
-    if (not isinstance(bounds, (tuple, list)) or len(bounds) != 2
-            or any(isinstance(b, bool) or not isinstance(b, int) for b in bounds)):
-        raise TypeError(f"{name} must be a (low, high) tuple of ints, got {bounds!r}")
-    if not minimum <= bounds[0] <= bounds[1]:
-        raise ValueError(f"{name} must satisfy {minimum} <= low <= high, got {bounds!r}")
-
-
-def _check_learning_rate_range(bounds) -> None:
-    if (not isinstance(bounds, (tuple, list)) or len(bounds) != 2
-            or any(isinstance(b, bool) or not isinstance(b, (int, float)) for b in bounds)):
-        raise TypeError(f"learning_rate must be a (low, high) tuple of floats, got {bounds!r}")
-    low, high = bounds
-    if not (math.isfinite(high) and 0 < low < high):
-        raise ValueError(f"learning_rate must satisfy 0 < low < high < inf, got {bounds!r}")
+def _check_range(name: str, bounds, check) -> tuple:
+    """``bounds``, an inclusive ``(low, high)`` pair of values ``check`` accepts, with low <= high."""
+    if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
+        raise TypeError(f"{name} must be a (low, high) pair, got {bounds!r}")
+    low, high = check(f"{name}[0]", bounds[0]), check(f"{name}[1]", bounds[1])
+    if low > high:
+        raise ValueError(f"{name} must satisfy low <= high, got {bounds!r}")
+    return low, high

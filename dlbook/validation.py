@@ -1,8 +1,14 @@
 """Argument checks shared by the package: each names the argument, what was expected and what came.
 
-Shape checks that belong to one idea (a batch ``(N, D)`` for batch norm, the
-weights of the chapter 3 network) stay in their module; these are the
-generic ones.
+One rule, the one scikit-learn's ``check_scalar`` follows: a **TypeError** when
+the argument is not of a kind the function takes (a string where an array
+goes, a float where a count goes, a list where a Generator goes); a
+**ValueError** when it is of the right kind but its value is not allowed (out
+of range, the wrong shape, NaN, a name that is not one of the choices).
+
+Every module checks its arguments with these functions. What stays in a
+module is only what relates its own arguments to each other (a cache that
+must come from the same forward pass, weights whose shapes must chain).
 """
 
 from __future__ import annotations
@@ -60,7 +66,9 @@ def generator(name: str, value) -> np.random.Generator:
 
 def choice(name: str, value, choices) -> str:
     """``value`` if it is one of ``choices`` (strings)."""
-    if not isinstance(value, str) or value not in choices:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {tuple(choices)}, got {type(value).__name__}")
+    if value not in choices:
         raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
     return value
 
@@ -103,7 +111,10 @@ def float_array(name: str, value, layout: str | None = None, *, allow_inf: bool 
     expected = f"a float array of shape {layout}" if layout else "a float array"
     if value is None or isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be {expected}, got {type(value).__name__}")
-    array = np.asarray(value, dtype=np.float64)
+    raw = np.asarray(value)
+    if raw.dtype.kind not in "biuf":  # strings, objects, complex: not numbers on a real line
+        raise TypeError(f"{name} must be {expected}, got an array of dtype {raw.dtype}")
+    array = raw.astype(np.float64, copy=False)
     ndim = None if layout is None else len([axis for axis in layout.strip("()").split(",") if axis.strip()])
     if ndim is not None and (array.ndim != ndim or 0 in array.shape):
         raise ValueError(f"{name} must be a {ndim}-D array of shape {layout} with no empty axis, "
@@ -112,3 +123,74 @@ def float_array(name: str, value, layout: str | None = None, *, allow_inf: bool 
         raise ValueError(f"{name} must be finite; found NaN or inf" if not allow_inf
                          else f"{name} must not contain NaN")
     return array
+
+
+def positive_ints(name: str, value, *, allow_empty: bool = False) -> tuple[int, ...]:
+    """``value`` (a sequence of positive ints, such as the widths of hidden layers) as a tuple."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list, np.ndarray, range)):
+        raise TypeError(f"{name} must be a sequence of positive ints, got {type(value).__name__}")
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in value):
+        raise TypeError(f"{name} must be a sequence of positive ints, got {list(value)!r}")
+    if (not allow_empty and len(value) == 0) or any(v < 1 for v in value):
+        empty = "" if allow_empty else "non-empty "
+        raise ValueError(f"{name} must be a {empty}sequence of positive ints, got {list(value)!r}")
+    return tuple(int(v) for v in value)
+
+
+def keras_model(name: str, value):
+    """``value`` if it is a ``keras.Model`` (imports Keras: call it from the Keras layer only)."""
+    from dlbook.keras_import import keras
+
+    if not isinstance(value, keras.Model):
+        raise TypeError(f"{name} must be a keras.Model, got {type(value).__name__}")
+    return value
+
+
+def within(name: str, array: np.ndarray, low: float, high: float, what: str = "values") -> np.ndarray:
+    """``array`` (already checked numbers) if every value lies in ``[low, high]``."""
+    if array.size and (array.min() < low or array.max() > high):
+        raise ValueError(f"{name} must hold {what} in [{low:g}, {high:g}], got values in "
+                         f"[{array.min()}, {array.max()}]")
+    return array
+
+
+def float_arrays(name: str, value, layout: str) -> list[np.ndarray]:
+    """``value``, a non-empty list of arrays (the weights of each layer), as :func:`float_array` s."""
+    if isinstance(value, np.ndarray) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list of arrays of shape {layout}, got {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must be a non-empty list of arrays of shape {layout}")
+    return [float_array(f"{name}[{i}]", a, layout) for i, a in enumerate(value)]
+
+
+def int_array(name: str, value, layout: str | None = None) -> np.ndarray:
+    """``value`` as a non-empty int64 array (bools count as 0 and 1), shaped as ``layout`` says if given."""
+    array = None if value is None or isinstance(value, (str, bytes)) else np.asarray(value)
+    if array is not None and array.size == 0:  # [] is float64 to NumPy: say "empty", not "float"
+        raise ValueError(f"{name} must hold at least one value, got shape {array.shape}")
+    if array is None or array.dtype.kind not in "biu":
+        got = type(value).__name__ if array is None else f"dtype {array.dtype}"
+        raise TypeError(f"{name} must be an array of ints, got {got}")
+    if layout is not None:
+        float_array(name, array, layout)  # as many axes as the layout names
+    return array.astype(np.int64)
+
+
+def class_labels(name: str, value, n_classes: int) -> np.ndarray:
+    """``value`` as a non-empty 1-D int array of class labels in 0 .. ``n_classes`` - 1."""
+    labels = np.asarray(value)
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(f"{name} must be an int array of class labels, got dtype {labels.dtype}")
+    if labels.ndim != 1 or labels.size == 0:
+        raise ValueError(f"{name} must have shape (N,) with N >= 1, got shape {labels.shape}")
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(f"{name} must lie in 0 .. {n_classes - 1}, got values from "
+                         f"{labels.min()} to {labels.max()}")
+    return labels
+
+
+def function(name: str, value):
+    """``value`` if it can be called."""
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {type(value).__name__}")
+    return value

@@ -138,6 +138,12 @@ def test_integer_inputs_become_float64():
     np.testing.assert_array_equal(out, [0.0, 0.0, 3.0])
 
 
+def test_float32_inputs_stay_float32_as_in_keras():
+    z = Z.astype(np.float32)
+    assert act.sigmoid(z).dtype == act.relu(z).dtype == np.float32
+    assert act.softmax(z.reshape(4, 10)).dtype == np.float32
+
+
 def test_tanh_is_a_rescaled_sigmoid():
     np.testing.assert_allclose(act.tanh(Z), 2 * act.sigmoid(2 * Z) - 1, atol=1e-15)
 
@@ -178,22 +184,26 @@ def test_get_returns_the_pair_of_the_name():
 # Bad inputs ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: act.get("swish"), ValueError, r"name must be one of \[.*'relu'.*\], got 'swish'"),
-    (lambda: act.get(None), ValueError, "name must be one of"),
-    (lambda: act.leaky_relu(Z, alpha=1.5), ValueError, r"alpha must lie in \[0, 1\), got 1.5"),
-    (lambda: act.elu(Z, alpha=-1.0), ValueError, "alpha must lie in"),
-    (lambda: act.elu_prime(Z, alpha="1"), TypeError, "alpha must be a real number, got str"),
+    (lambda: act.get("swish"), ValueError, r"name must be one of \(.*'relu'.*\), got 'swish'"),
+    (lambda: act.get(None), TypeError, "name must be one of"),
+    (lambda: act.leaky_relu(Z, alpha=1.5), ValueError, r"alpha must be a finite number in \[0, 1\), got 1.5"),
+    (lambda: act.leaky_relu_prime(Z, alpha=-0.1), ValueError, r"alpha must be a finite number in \[0, 1\)"),
+    (lambda: act.elu(Z, alpha=-1.0), ValueError, r"alpha must be a finite number in \[0, inf\)"),
+    (lambda: act.elu_prime(Z, alpha="1"), TypeError, "alpha must be a number, got str"),
     (lambda: act.relu(np.array([1.0, np.nan])), ValueError, "z must not contain NaN"),
-    (lambda: act.tanh(np.array(["a"])), TypeError, "z must be a numeric array"),
-    (lambda: act.softmax(np.ones(3)), ValueError, r"z must have shape \(N, K\), got \(3,\)"),
+    (lambda: act.tanh(np.array(["a"])), TypeError, "z must be a float array, got an array of dtype <U"),
+    (lambda: act.softmax(np.ones(3)), ValueError,
+     r"z must be a 2-D array of shape \(N, K\).*got shape \(3,\)"),
     (lambda: act.softmax(np.array([[np.inf, 0.0]])), ValueError, "z must be finite"),
     (lambda: act.softmax(np.array([[-np.inf, 0.0]])), ValueError, "z must be finite"),
-    (lambda: act.softmax_jacobian(1.0), ValueError, r"z must have shape \(N, K\)"),
+    (lambda: act.softmax_jacobian(1.0), ValueError, r"z must be a 2-D array of shape \(N, K\)"),
     (lambda: act.maxout(np.ones((2, 4)), pieces=3), ValueError, r"z must have shape \(N, K \* 3\)"),
-    (lambda: act.maxout(np.ones((2, 4)), pieces=0), ValueError, "pieces must be a positive int"),
-    (lambda: act.maxout(np.ones((2, 4)), pieces=2.0), ValueError, "pieces must be a positive int"),
+    (lambda: act.maxout(np.ones((2, 4)), pieces=0), ValueError, "pieces must be an int >= 1, got 0"),
+    (lambda: act.maxout(np.ones((2, 4)), pieces=2.0), TypeError, "pieces must be an int, got float"),
     (lambda: act.maxout_backward(np.ones((2, 3)), act.maxout(np.ones((2, 4)), 2)[1]),
      ValueError, r"dout must have shape \(2, 2\), got \(2, 3\)"),
+    (lambda: act.maxout_backward(np.full((2, 2), np.nan), act.maxout(np.ones((2, 4)), 2)[1]),
+     ValueError, "dout must be finite"),
 ])
 def test_bad_inputs_are_named(call, error, match):
     with pytest.raises(error, match=match):

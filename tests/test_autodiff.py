@@ -69,6 +69,8 @@ def test_every_node_comes_after_its_parents():
     (lambda: Tensor([np.nan]), ValueError, "data must be finite"),
     (lambda: autodiff.mlp_gradients(backprop.init_weights([2, 1]), np.ones((3, 2)), np.ones(3),
                                     "elu"), ValueError, "activation must be one of"),
+    (lambda: autodiff.mlp_gradients([np.ones(3)], np.ones((3, 2)), np.ones(3)),
+     ValueError, r"weights\[0\] must be a 2-D array"),
     (lambda: autodiff.mlp_gradients(backprop.init_weights([2, 1]), np.ones((3, 4)), np.ones(3)),
      ValueError, r"weights\[0\] must have shape \(m, 5\)"),
     (lambda: autodiff.mlp_gradients(backprop.init_weights([2, 1]), np.ones((3, 2)), np.ones(4)),

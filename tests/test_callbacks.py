@@ -75,8 +75,9 @@ def test_without_validation_data_it_says_what_is_missing(data):
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"verbose": 1}, TypeError, "verbose must be a bool, got int"),
-    ({"digits": -1}, ValueError, r"digits must be an int in \[0, 10\], got -1"),
-    ({"digits": 2.0}, ValueError, r"digits must be an int in \[0, 10\], got 2.0"),
+    ({"digits": -1}, ValueError, "digits must be an int >= 0, got -1"),
+    ({"digits": 11}, ValueError, r"digits must be an int in \[0, 10\], got 11"),
+    ({"digits": 2.0}, TypeError, "digits must be an int, got float"),
 ])
 def test_rejects_bad_settings(kwargs, error, match):
     with pytest.raises(error, match=match):

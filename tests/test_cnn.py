@@ -120,7 +120,7 @@ def test_a_short_training_run_lowers_the_loss(name):
     (cnn.build_mnist_cnn, "input_shape", (28, 28), ValueError, r"input_shape must be a tuple of 3 positive"),
     (cnn.build_mnist_cnn, "input_shape", 28, TypeError, r"input_shape must be a tuple of 3.*got int"),
     (cnn.build_small_cnn, "input_shape", (128, 0, 3), ValueError, r"got \(128, 0, 3\)"),
-    (cnn.build_small_cnn, "n_classes", 1, ValueError, "n_classes must be >= 2, got 1"),
+    (cnn.build_small_cnn, "n_classes", 1, ValueError, "n_classes must be an int >= 2, got 1"),
     (cnn.build_small_cnn, "filters", (4, 0), ValueError, r"filters .*got \(4, 0\)"),
     (cnn.build_small_cnn, "filters", (4,), ValueError,
      r"filters must be a tuple of 2 positive ints, got \(4,\)"),
@@ -143,8 +143,14 @@ def test_keras_references_agree_with_the_numpy_layers():
                                cv.maxpool_forward(x, 3, 2, "same")[0], atol=1e-5)
     with pytest.raises(ValueError, match="kind must be one of"):
         cnn.keras_pool("min", x)
-    with pytest.raises(ValueError, match=r"x must be \(N, H, W, C\), w \(kh, kw, C, F\) and b \(F,\)"):
+    with pytest.raises(ValueError, match=r"x must be a 4-D array of shape \(N, H, W, C\)"):
         cnn.keras_conv2d(x[0], w, b)
+    with pytest.raises(ValueError, match=r"b must be a 1-D array of shape \(F,\)"):
+        cnn.keras_conv2d(x, w, b[:, None])
+    with pytest.raises(ValueError, match=r"x must be a 4-D array of shape \(N, H, W, C\)"):
+        cnn.keras_pool("average", x[0])
+    with pytest.raises(TypeError, match="kind must be one of .* got NoneType"):
+        cnn.keras_pool(None, x)
 
 
 def test_feature_maps_are_relu_of_the_numpy_convolution_with_the_layer_weights():
@@ -193,8 +199,17 @@ def test_saliency_map_of_a_cnn_has_one_nonnegative_value_per_pixel():
     assert np.all(saliency >= 0) and np.any(saliency > 0)
     with pytest.raises(ValueError, match=r"class_index must be an int .* in \[0, 3\)"):
         cnn.saliency_map(model, x, class_index=3)
+    with pytest.raises(ValueError, match=r"class_index must be an int .* in \[0, 3\)"):
+        cnn.saliency_map(model, x, class_index=[0, 1])  # two indices for three images
+    with pytest.raises(TypeError, match="class_index must be an int"):
+        cnn.saliency_map(model, x, class_index=0.5)
+    with pytest.raises(ValueError, match="images must be finite"):
+        cnn.saliency_map(model, np.full_like(x, np.nan))
     with pytest.raises(TypeError, match="model must be a keras.Model"):
         cnn.saliency_map("model", x)
     pooled = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(), keras.layers.Dropout(0.1)])
     with pytest.raises(ValueError, match="model must end in a Dense layer"):
         cnn.class_scores(pooled, np.zeros((1, 4, 4, 1)))
+    single = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="model must have at least two layers"):
+        cnn.class_scores(single, np.zeros((1, 4)))

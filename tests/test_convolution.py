@@ -345,8 +345,10 @@ def test_conv_rejects_bad_arguments_with_messages_that_name_them():
         cv.conv2d_forward(x[:, :2], w, b)
     with pytest.raises(TypeError, match="x must be a float array"):
         cv.conv2d_naive("image", w, b)
-    with pytest.raises(ValueError, match="x, w and b must be finite"):
+    with pytest.raises(ValueError, match="w must be finite; found NaN or inf"):
         cv.conv2d_forward(x, np.full_like(w, np.inf), b)
+    with pytest.raises(ValueError, match="b must be finite"):
+        cv.conv2d_naive(x, w, np.full_like(b, np.nan))
     y, cache = cv.conv2d_forward(x, w, b)
     with pytest.raises(ValueError, match=r"dout must have the shape of the forward output \(2, 5, 6, 4\)"):
         cv.conv2d_backward(y[:, :4], cache)
@@ -364,7 +366,7 @@ def test_sizes_and_pooling_reject_bad_arguments():
     with pytest.raises(TypeError, match="kernel must be an int, got float"):
         cv.same_padding(8, 3.0)
     x = np.zeros((1, 4, 4, 1))
-    with pytest.raises(ValueError, match="pool_size must be an int or a pair"):
+    with pytest.raises(ValueError, match=r"pool_size must be a tuple of 2 positive ints, got \(2, 2, 2\)"):
         cv.maxpool_forward(x, (2, 2, 2))
     with pytest.raises(ValueError, match=r"pool_size \(5, 5\) must fit"):
         cv.avgpool_forward(x, 5)
@@ -378,22 +380,14 @@ def test_sizes_and_pooling_reject_bad_arguments():
         cv.col2im(np.zeros((4, 4)), (1, 4, 4, 1), 3)
     with pytest.raises(ValueError, match="layer must be one of"):
         cv.gradient_check("dense")
-    with pytest.raises(ValueError, match=r"shift must be a pair \(dy, dx\)"):
+    with pytest.raises(TypeError, match=r"shift must be a pair \(dy, dx\) of ints, got int"):
         cv.translate(x, 2)
+    with pytest.raises(ValueError, match=r"shift must be a pair \(dy, dx\) of ints, got \(1, 2, 3\)"):
+        cv.translate(x, (1, 2, 3))
     with pytest.raises(TypeError, match="shift must be an int, got float"):
         cv.translate(x, (0.5, 1))
     with pytest.raises(ValueError, match="max_shift must be an int >= 0"):
         cv.random_translations(x, max_shift=-1)
-
-
-def test_the_numpy_module_does_not_import_keras():
-    import subprocess
-    import sys
-
-    code = ("import sys, dlbook.convolution; "
-            "print(sorted({'keras', 'tensorflow', 'jax', 'torch'} & set(sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
 
 
 # The lecture notes' second example: padding 1, stride 2 (chapter 10 works it) ----------------

@@ -34,8 +34,10 @@ def test_numerical_gradient_rejects_non_float64(x, error, match):
 
 
 def test_numerical_gradient_rejects_bad_eps_and_f():
-    with pytest.raises(ValueError, match="eps"):
+    with pytest.raises(ValueError, match="eps must be a positive finite number, got 0.0"):
         numerical_gradient(np.sum, np.ones(2), eps=0.0)
+    with pytest.raises(TypeError, match="eps must be a number, got str"):
+        numerical_gradient(np.sum, np.ones(2), eps="1e-6")
     with pytest.raises(TypeError, match="f must be callable"):
         numerical_gradient("sum", np.ones(2))
 
@@ -51,5 +53,7 @@ def test_relative_error_scale_and_symmetry():
 def test_relative_error_rejects_mismatched_or_non_finite():
     with pytest.raises(ValueError, match="same shape"):
         relative_error(np.ones(2), np.ones(3))
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="a must be finite"):
         relative_error(np.array([np.nan]), np.array([1.0]))
+    with pytest.raises(ValueError, match="b must be finite"):
+        relative_error(np.array([1.0]), np.array([np.inf]))

@@ -387,7 +387,7 @@ def quadratic_gradient_2d(x):
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"gradient": None}, TypeError, "gradient must be callable"),
-    ({"x0": np.zeros((2, 2))}, ValueError, r"x0 must be a non-empty 1-D array"),
+    ({"x0": np.zeros((2, 2))}, ValueError, r"x0 must be a 1-D array of shape \(D,\)"),
     ({"x0": [np.nan, 0.0]}, ValueError, "x0 must be finite"),
     ({"learning_rate": np.inf}, ValueError, "learning_rate must be a positive finite"),
     ({"learning_rate": -0.1}, ValueError, "learning_rate must be a positive finite"),
@@ -430,15 +430,15 @@ def test_quadratic_rejects_mismatched_shapes():
 
 def test_models_reject_bad_data_and_parameters():
     X, y = np.ones((4, 2)), np.zeros(4)
-    with pytest.raises(ValueError, match=r"X must have shape \(N, D\)"):
+    with pytest.raises(ValueError, match=r"X must be a 2-D array of shape \(N, D\)"):
         gd.logistic_regression_loss_and_gradient(np.zeros(2), np.ones(4), y)
     with pytest.raises(ValueError, match=r"y must have shape \(4,\)"):
         gd.logistic_regression_loss_and_gradient(np.zeros(2), X, np.zeros(3))
-    with pytest.raises(ValueError, match="X and y must be finite"):
+    with pytest.raises(ValueError, match="y must be finite"):
         gd.logistic_regression_loss_and_gradient(np.zeros(2), X, np.full(4, np.nan))
     with pytest.raises(ValueError, match=r"w must have shape \(2,\)"):
         gd.logistic_regression_loss_and_gradient(np.zeros(3), X, y)
-    with pytest.raises(ValueError, match=r"X must be a finite \(N, D\) array"):
+    with pytest.raises(ValueError, match=r"X must be a 2-D array of shape \(N, D\)"):
         gd.logistic_regression_hessian(np.zeros(2), np.ones(4))
     with pytest.raises(ValueError, match=r"X must have shape \(N, 1\)"):
         gd.tanh_network_loss_and_gradient(np.zeros(2), X, y, np.ones(2), np.ones(2))

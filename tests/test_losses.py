@@ -135,27 +135,32 @@ def test_mae_is_less_sensitive_to_an_outlier_than_mse():
     assert losses.mse(y, y_hat) == 1000.0 and losses.mae(y, y_hat) == 10.0
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: losses.mse(np.ones(3), np.ones(4)),
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: losses.mse(np.ones(3), np.ones(4)), ValueError,
      r"y and y_hat must have the same non-scalar shape, got \(3,\) and \(4,\)"),
-    (lambda: losses.mse(1.0, 2.0), "same non-scalar shape"),
-    (lambda: losses.mae(np.ones(2), np.array([1.0, np.inf])), "y_hat must be finite"),
-    (lambda: losses.mae(np.array([np.nan, 1.0]), np.ones(2)), "y must be finite"),
-    (lambda: losses.binary_crossentropy(np.ones(2), np.array([0.5, 1.5])),
+    (lambda: losses.mse(1.0, 2.0), ValueError, "same non-scalar shape"),
+    (lambda: losses.mse("1", np.ones(2)), TypeError, "y must be a float array, got str"),
+    (lambda: losses.mae(np.ones(2), np.array([1.0, np.inf])), ValueError, "y_hat must be finite"),
+    (lambda: losses.mae(np.array([np.nan, 1.0]), np.ones(2)), ValueError, "y must be finite"),
+    (lambda: losses.binary_crossentropy(np.ones(2), np.array([0.5, 1.5])), ValueError,
      r"p must hold probabilities in \[0, 1\], got values in \[0.5, 1.5\]"),
-    (lambda: losses.binary_crossentropy_from_logits(np.ones(2), np.ones(3)),
+    (lambda: losses.binary_crossentropy_from_logits(np.ones(2), np.ones(3)), ValueError,
      "y and z must have the same"),
-    (lambda: losses.categorical_crossentropy(np.ones(3), np.ones(3) / 3),
-     r"p must have shape \(N, K\), got \(3,\)"),
-    (lambda: losses.categorical_crossentropy_grad(ONE_HOT, -PROBS), "p must hold probabilities"),
-    (lambda: losses.sparse_categorical_crossentropy(np.array([0, 5]), PROBS[:2]),
-     r"labels must lie in \[0, 3\], got values in \[0, 5\]"),
-    (lambda: losses.sparse_categorical_crossentropy(np.array([0.0, 1.0]), PROBS[:2]),
-     r"labels must be integers of shape \(2,\), got float64"),
-    (lambda: losses.sparse_categorical_crossentropy(LABELS[:3], PROBS), r"shape \(6,\)"),
-    (lambda: losses.sparse_categorical_crossentropy_from_logits(LABELS, LOGITS[0]),
-     r"z must have shape \(N, K\)"),
+    (lambda: losses.categorical_crossentropy(ONE_HOT, PROBS[:, 0]), ValueError,
+     r"p must be a 2-D array of shape \(N, K\).*got shape \(6,\)"),
+    (lambda: losses.categorical_crossentropy_grad(ONE_HOT, -PROBS), ValueError,
+     "p must hold probabilities"),
+    (lambda: losses.sparse_categorical_crossentropy(np.array([0, 5]), PROBS[:2]), ValueError,
+     r"labels must lie in 0 \.\. 3, got values from 0 to 5"),
+    (lambda: losses.sparse_categorical_crossentropy(np.array([0.0, 1.0]), PROBS[:2]), TypeError,
+     "labels must be an int array of class labels, got dtype float64"),
+    (lambda: losses.sparse_categorical_crossentropy(LABELS[:3], PROBS), ValueError,
+     r"labels must have shape \(6,\), one per row of p"),
+    (lambda: losses.sparse_categorical_crossentropy(LABELS[:, None], PROBS), ValueError,
+     r"labels must have shape \(N,\)"),
+    (lambda: losses.sparse_categorical_crossentropy_from_logits(LABELS, LOGITS[0]), ValueError,
+     r"z must be a 2-D array of shape \(N, K\)"),
 ])
-def test_bad_inputs_are_named(call, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_inputs_are_named(call, error, match):
+    with pytest.raises(error, match=match):
         call()

@@ -41,12 +41,16 @@ def test_accuracy_misleads_on_imbalanced_classes():
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: metrics.confusion_matrix([0, 1], [0, 2], 2), ValueError, r"y_pred must hold labels in 0 \.\. 1"),
-    (lambda: metrics.confusion_matrix([0.0, 1.0], [0, 1], 2), ValueError, "y_true must be a non-empty 1-D"),
+    (lambda: metrics.confusion_matrix([0, 1], [0, 2], 2), ValueError, r"y_pred must lie in 0 \.\. 1"),
+    (lambda: metrics.confusion_matrix([0.0, 1.0], [0, 1], 2), TypeError,
+     "y_true must be an int array of class labels, got dtype float64"),
+    (lambda: metrics.confusion_matrix([[0, 1]], [[0, 1]], 2), ValueError, r"y_true must have shape \(N,\)"),
     (lambda: metrics.confusion_matrix([0, 1], [0, 1, 1], 2), ValueError, "the same shape"),
     (lambda: metrics.confusion_matrix([0, 1], [0, 1], 1), ValueError, "n_classes must be an int >= 2"),
     (lambda: metrics.precision_recall(np.zeros((2, 2), dtype=int)), ValueError, "at least one example"),
-    (lambda: metrics.accuracy(np.ones((2, 3), dtype=int)), ValueError, r"got dtype int64 and shape \(2, 3\)"),
+    (lambda: metrics.accuracy(np.ones((2, 3), dtype=int)), ValueError, r"got shape \(2, 3\)"),
+    (lambda: metrics.accuracy(np.ones((2, 2))), TypeError,
+     "C must be a matrix of int counts, got dtype float64"),
 ])
 def test_bad_input_is_named(call, error, message):
     with pytest.raises(error, match=message):

@@ -153,9 +153,9 @@ def test_build_classifier_trains_without_a_further_compile():
     ({"n_hidden": 1.5}, TypeError, "n_hidden must be an int, got float"),
     ({"n_neurons": 0}, ValueError, "n_neurons must be an int >= 1, got 0"),
     ({"n_neurons": True}, TypeError, "n_neurons must be an int, got bool"),
-    ({"learning_rate": "fast"}, TypeError, "learning_rate must be a float, got str"),
-    ({"learning_rate": 0.0}, ValueError, "learning_rate must be a finite positive number"),
-    ({"learning_rate": float("nan")}, ValueError, "learning_rate must be a finite positive"),
+    ({"learning_rate": "fast"}, TypeError, "learning_rate must be a number, got str"),
+    ({"learning_rate": 0.0}, ValueError, "learning_rate must be a positive finite number"),
+    ({"learning_rate": float("nan")}, ValueError, "learning_rate must be a positive finite"),
     ({"n_classes": 1}, ValueError, "n_classes must be an int >= 2, got 1"),
     ({"optimizer": "rmsprop"}, ValueError, r"optimizer must be one of \('sgd', 'adam'\)"),
     ({"input_shape": (0, 3)}, ValueError, "input_shape must be a positive int"),
@@ -169,7 +169,7 @@ def test_build_classifier_rejects_bad_arguments(kwargs, error, match):
 @pytest.mark.parametrize("kwargs, match", [
     ({"input_shape": ()}, "input_shape must be a positive int or a tuple of them, got"),
     ({"hidden": [4, 0]}, r"hidden must be a sequence of positive ints, got \[4, 0\]"),
-    ({"n_outputs": 0}, "n_outputs must be a positive int, got 0"),
+    ({"n_outputs": 0}, "n_outputs must be an int >= 1, got 0"),
     ({"api": "subclass"}, "api must be one of"),
 ])
 def test_build_mlp_rejects_bad_arguments(kwargs, match):

@@ -38,11 +38,15 @@ def test_decision_boundary_shades_the_predicted_classes():
     plt.close("all")
 
 
-def test_decision_boundary_rejects_bad_shapes():
+def test_decision_boundary_rejects_bad_arguments():
     with pytest.raises(ValueError, match=r"x must have shape \(N, 2\)"):
         plotting.plot_decision_boundary(lambda p: p[:, 0], np.ones((3, 3)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"x must be a 2-D array of shape \(N, 2\)"):
+        plotting.plot_decision_boundary(lambda p: p[:, 0], np.ones(3), np.zeros(3))
     with pytest.raises(ValueError, match=r"y must have shape \(3,\)"):
         plotting.plot_decision_boundary(lambda p: p[:, 0], np.ones((3, 2)), np.zeros(4))
+    with pytest.raises(TypeError, match="resolution must be an int, got float"):
+        plotting.plot_decision_boundary(lambda p: p[:, 0], np.ones((3, 2)), np.zeros(3), resolution=2.5)
 
 
 def _figure(width, fontsize=None):

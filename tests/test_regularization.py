@@ -1,4 +1,4 @@
-"""Tests for dlbook.regularization: penalties, inverted dropout, Monte Carlo dropout."""
+"""Tests for dlbook.regularization and dlbook.regularization_keras: penalties, dropout, MC dropout."""
 
 import json
 import os
@@ -11,8 +11,9 @@ import pytest
 
 from dlbook import backend
 from dlbook import regularization as reg
+from dlbook import regularization_keras as regk
 from dlbook.gradcheck import numerical_gradient, relative_error
-from dlbook.regularization import MCAlphaDropout, MCDropout
+from dlbook.regularization_keras import MCAlphaDropout, MCDropout
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHAPES = [(7,), (5, 3), (4, 3, 2)]
@@ -89,7 +90,7 @@ def test_penalties_leave_their_input_unchanged_and_accept_zero_strength():
     (lambda: reg.l1_penalty(np.ones(3), "0.1"), TypeError, "l1 must be a number, got str"),
     (lambda: reg.l1_penalty_gradient(np.ones(3), np.inf), ValueError, "l1 must be a finite"),
     (lambda: reg.l2_penalty_gradient(np.array([1.0, np.nan]), 0.1), ValueError, "w must be finite"),
-    (lambda: reg.l2_penalty(np.array(["a"]), 0.1), TypeError, "w must be a numeric array"),
+    (lambda: reg.l2_penalty("w", 0.1), TypeError, "w must be a float array, got str"),
     (lambda: reg.l1_l2_penalty(np.ones(2), 0.1, True), TypeError, "l2 must be a number"),
 ])
 def test_penalties_reject_bad_input(call, error, match):
@@ -188,16 +189,16 @@ def test_dropout_agrees_with_keras_dropout():
 
 @pytest.mark.parametrize("call, error, match", [
     (lambda: reg.dropout_forward(np.ones(3), 1.0, rng=np.random.default_rng()), ValueError,
-     r"p must be a drop probability in \[0, 1\), got 1.0"),
+     r"p must be a finite number in \[0, 1\), got 1.0"),
     (lambda: reg.dropout_forward(np.ones(3), -0.1, rng=np.random.default_rng()), ValueError,
-     "p must be a drop probability"),
+     r"p must be a finite number in \[0, 1\)"),
     (lambda: reg.dropout_forward(np.ones(3), "half", rng=np.random.default_rng()), TypeError,
-     "p must be a real number, got str"),
+     "p must be a number, got str"),
     (lambda: reg.dropout_forward(np.ones(3), 0.5), ValueError, "exactly one of rng .* got neither"),
     (lambda: reg.dropout_forward(np.ones(3), 0.5, rng=np.random.default_rng(), mask=np.ones(3)),
      ValueError, "got both"),
     (lambda: reg.dropout_forward(np.ones(3), 0.5, rng=0), TypeError,
-     "rng must be a numpy.random.Generator, got int"),
+     r"rng must be a numpy.random.Generator \(np.random.default_rng\(seed\)\), got int"),
     (lambda: reg.dropout_forward(np.ones(3), 0.5, mask=np.ones(4)), ValueError,
      r"mask must have the shape of x, \(3,\), got \(4,\)"),
     (lambda: reg.dropout_forward(np.ones(3), 0.5, mask=np.array([1, 0.5, 0])), ValueError,
@@ -210,9 +211,11 @@ def test_dropout_agrees_with_keras_dropout():
                                                                   mask=np.ones(3))[1]),
      ValueError, r"dout must have the shape of the forward output, \(3,\), got \(4,\)"),
     (lambda: reg.dropout_mask((2, -1), 0.5, np.random.default_rng()), ValueError,
-     "shape must hold sizes >= 0"),
-    (lambda: reg.dropout_mask((2, 1.5), 0.5, np.random.default_rng()), TypeError,
-     "shape must be a tuple of ints"),
+     r"shape must be a positive int or a tuple of them, got \(2, -1\)"),
+    (lambda: reg.dropout_mask((2, 1.5), 0.5, np.random.default_rng()), ValueError,
+     "shape must be a positive int or a tuple of them"),
+    (lambda: reg.dropout_mask("2", 0.5, np.random.default_rng()), TypeError,
+     "shape must be a positive int or a tuple of them, got str"),
 ])
 def test_dropout_rejects_bad_input(call, error, match):
     with pytest.raises(error, match=match):
@@ -249,7 +252,7 @@ def test_predictive_entropy_is_zero_when_certain_and_log_k_when_uniform():
 
 @pytest.mark.parametrize("call, error, match", [
     (lambda: reg.mc_average(np.ones((1, 4, 2))), ValueError, "T >= 2 passes along axis 0"),
-    (lambda: reg.mc_average(np.array(3.0)), ValueError, "at least 1 dimension"),
+    (lambda: reg.mc_average(np.array(3.0)), ValueError, r"T >= 2 passes along axis 0, got shape \(\)"),
     (lambda: reg.predictive_entropy(np.ones(4) / 4), ValueError, r"shape \(N, K\)"),
     (lambda: reg.predictive_entropy(np.array([[0.5, 0.6]])), ValueError, "sum to 1"),
     (lambda: reg.predictive_entropy(np.array([[1.5, -0.5]])), ValueError, r"lie in \[0, 1\]"),
@@ -317,18 +320,18 @@ def test_a_saved_and_loaded_model_keeps_its_mc_layers_and_their_behaviour(x, tmp
 
 def test_predict_mc_returns_mean_and_spread_shaped_like_a_prediction(x):
     mc = classifier(MCDropout(0.5))
-    mean, std = reg.predict_mc(mc, x, n=20, batch_size=10)  # 4 chunks, the last one short
+    mean, std = regk.predict_mc(mc, x, n=20, batch_size=10)  # 4 chunks, the last one short
     assert mean.shape == std.shape == (32, 3)
     assert mean.dtype == std.dtype == np.float64
     np.testing.assert_allclose(mean.sum(axis=1), 1, atol=1e-5)  # a mean of softmax outputs
     assert np.all(std > 0)
-    samples = reg.mc_samples(mc, x, n=3)
+    samples = regk.mc_samples(mc, x, n=3)
     assert samples.shape == (3, 32, 3)
 
 
 def test_predict_mc_of_a_deterministic_model_has_no_spread(x):
     plain = classifier(keras.layers.Dropout(0.5))
-    mean, std = reg.predict_mc(plain, x, n=3)
+    mean, std = regk.predict_mc(plain, x, n=3)
     np.testing.assert_allclose(mean, plain.predict(x, verbose=0), rtol=1e-6)
     np.testing.assert_array_equal(std, 0)
 
@@ -341,7 +344,7 @@ def test_the_mc_mean_of_a_linear_model_approaches_the_deterministic_output():
     model = keras.Sequential([keras.Input((10,)), MCDropout(0.3), dense])
     x = np.random.default_rng(11).normal(size=(8, 10)).astype("float32")
     n = 500
-    mean, std = reg.predict_mc(model, x, n=n)
+    mean, std = regk.predict_mc(model, x, n=n)
     deterministic = keras.ops.convert_to_numpy(dense(x))
     # 5 standard errors of the mean per entry, plus float32 rounding
     assert np.all(np.abs(mean - deterministic) < 5 * std / np.sqrt(n) + 1e-5)
@@ -363,33 +366,21 @@ def test_a_model_with_mc_dropout_trains(x):
     (dict(n=5, batch_size=0), ValueError, "batch_size must be an int >= 1, got 0"),
     (dict(n=5, model=lambda x: x), TypeError, "model must be a keras.Model, got function"),
     (dict(n=5, x=np.zeros((0, 6))), ValueError, r"x must be a non-empty batch .* got shape \(0, 6\)"),
-    (dict(n=5, x=np.array(["a"])), TypeError, "x must be a numeric array"),
+    (dict(n=5, x="abc"), TypeError, "x must be a float array, got str"),
+    (dict(n=5, x=np.full((2, 6), np.nan)), ValueError, "x must be finite"),
 ])
 def test_predict_mc_rejects_bad_input(kwargs, error, match, x):
     arguments = dict(model=classifier(MCDropout(0.5)), x=x) | kwargs
     with pytest.raises(error, match=match):
-        reg.predict_mc(**arguments)
-
-
-def test_importing_the_module_does_not_import_keras():
-    script = ("import sys; import dlbook.regularization; "
-              "print(sorted({'keras', 'tensorflow', 'jax', 'torch'} & set(sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "[]"
-
-
-def test_unknown_attributes_still_raise_attribute_error():
-    with pytest.raises(AttributeError, match="has no attribute 'MCDroput'"):
-        reg.MCDroput  # noqa: B018
+        regk.predict_mc(**arguments)
 
 
 JAX_SCRIPT = """
 import json, os, sys, tempfile
 import numpy as np
 import keras
-from dlbook import regularization as reg
-from dlbook.regularization import MCDropout
+from dlbook import regularization_keras as regk
+from dlbook.regularization_keras import MCDropout
 keras.utils.set_random_seed(0)
 model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
                           MCDropout(0.5), keras.layers.Dense(2, activation="softmax")])
@@ -397,7 +388,7 @@ x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
 path = os.path.join(tempfile.mkdtemp(), "m.keras")
 model.save(path)
 loaded = keras.saving.load_model(path)
-mean, std = reg.predict_mc(loaded, x, n=10)
+mean, std = regk.predict_mc(loaded, x, n=10)
 print(json.dumps({"backend": keras.backend.backend(),
                   "varies": bool(not np.allclose(model.predict(x, verbose=0),
                                                  model.predict(x, verbose=0))),
@@ -425,8 +416,8 @@ def test_mc_dropout_works_under_jax_in_a_fresh_process():
                                             ("alpha_dropout", keras.layers.AlphaDropout),
                                             ("mc_alpha_dropout", MCAlphaDropout)])
 def test_build_regularized_mlp_shape_parameters_and_layers(dropout, layer):
-    model = reg.build_regularized_mlp((28, 28), [32, 16], 10, rate=0.2, dropout=dropout,
-                                      kernel_regularizer=keras.regularizers.L2(1e-3))
+    model = regk.build_regularized_mlp((28, 28), [32, 16], 10, rate=0.2, dropout=dropout,
+                                       kernel_regularizer=keras.regularizers.L2(1e-3))
     assert model.output_shape == (None, 10)
     assert model.count_params() == (784 + 1) * 32 + (32 + 1) * 16 + (16 + 1) * 10
     assert [type(lr) for lr in model.layers if "dropout" in lr.name] == [layer, layer]
@@ -436,8 +427,8 @@ def test_build_regularized_mlp_shape_parameters_and_layers(dropout, layer):
 
 
 def test_build_regularized_mlp_without_dropout_and_with_selu():
-    model = reg.build_regularized_mlp(5, [8], 1, hidden_activation="selu",
-                                      output_activation=None)
+    model = regk.build_regularized_mlp(5, [8], 1, hidden_activation="selu",
+                                       output_activation=None)
     assert [lr.name for lr in model.layers] == ["hidden_1", "output"]
     assert model.output_shape == (None, 1) and model.count_params() == 6 * 8 + 9
     assert isinstance(model.get_layer("hidden_1").kernel_initializer,
@@ -446,10 +437,10 @@ def test_build_regularized_mlp_without_dropout_and_with_selu():
 
 @KERAS_SAVE_WARNING
 def test_weights_move_between_dropout_variants_and_the_model_round_trips(tmp_path, x):
-    plain = reg.build_regularized_mlp(6, [16], 3, rate=0.5)
-    mc = reg.build_regularized_mlp(6, [16], 3, rate=0.5, dropout="mc_dropout")
+    plain = regk.build_regularized_mlp(6, [16], 3, rate=0.5)
+    mc = regk.build_regularized_mlp(6, [16], 3, rate=0.5, dropout="mc_dropout")
     mc.set_weights(plain.get_weights())
-    mean, _ = reg.predict_mc(mc, x, n=400)
+    mean, _ = regk.predict_mc(mc, x, n=400)
     # the same weights: the MC mean is near the deterministic prediction (not equal: ReLU, softmax)
     assert np.abs(mean - plain.predict(x, verbose=0)).mean() < 0.1
     path = tmp_path / "built.keras"
@@ -462,8 +453,8 @@ def test_weights_move_between_dropout_variants_and_the_model_round_trips(tmp_pat
 def test_a_regularized_mlp_trains(x):
     y = (x[:, 0] > 0).astype("int64") + (x[:, 1] > 0)
     keras.utils.set_random_seed(0)
-    model = reg.build_regularized_mlp(6, [16], 3, rate=0.1,
-                                      kernel_regularizer=keras.regularizers.L1(1e-4))
+    model = regk.build_regularized_mlp(6, [16], 3, rate=0.1,
+                                       kernel_regularizer=keras.regularizers.L1(1e-4))
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
     history = model.fit(x, y, epochs=10, batch_size=8, verbose=0).history
     assert history["loss"][-1] < 0.7 * history["loss"][0]
@@ -474,16 +465,11 @@ def test_a_regularized_mlp_trains(x):
     (dict(hidden=[]), ValueError, "hidden must be a non-empty sequence of positive ints"),
     (dict(hidden=[4, 0]), ValueError, "hidden must be"),
     (dict(n_outputs=0), ValueError, "n_outputs must be an int >= 1, got 0"),
-    (dict(rate=1.0), ValueError, r"rate must be a drop probability in \[0, 1\)"),
+    (dict(rate=1.0), ValueError, r"rate must be a finite number in \[0, 1\)"),
     (dict(dropout="gaussian"), ValueError, "dropout must be one of"),
     (dict(kernel_regularizer=0.01), TypeError, "kernel_regularizer must be a keras"),
 ])
 def test_build_regularized_mlp_rejects_bad_input(kwargs, error, match):
     arguments = dict(input_shape=4, hidden=[8], n_outputs=2) | kwargs
     with pytest.raises(error, match=match):
-        reg.build_regularized_mlp(**arguments)
-
-
-def test_the_mc_layer_classes_are_created_once():
-    reg.build_regularized_mlp(4, [3], 2, rate=0.5, dropout="mc_dropout")
-    assert reg.MCDropout is MCDropout and reg.MCAlphaDropout is MCAlphaDropout
+        regk.build_regularized_mlp(**arguments)

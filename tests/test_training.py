@@ -58,14 +58,22 @@ def test_bad_arrays_are_named(x, y, match):
         training.fit(small_model(), x, y, epochs=1)
 
 
-@pytest.mark.parametrize("epochs", [0, -1, 2.5, True])
-def test_epochs_must_be_a_positive_int(epochs):
-    with pytest.raises(ValueError, match="epochs must be a positive int"):
-        training.fit(small_model(), np.zeros((4, 3)), np.zeros((4, 1)), epochs=epochs)
+@pytest.mark.parametrize(("name", "value", "error", "match"), [
+    ("epochs", 0, ValueError, "epochs must be an int >= 1, got 0"),
+    ("epochs", -1, ValueError, "epochs must be an int >= 1, got -1"),
+    ("epochs", 2.5, TypeError, "epochs must be an int, got float"),
+    ("epochs", True, TypeError, "epochs must be an int, got bool"),
+    ("batch_size", 0, ValueError, "batch_size must be an int >= 1, got 0"),
+    ("batch_size", "32", TypeError, "batch_size must be an int, got str"),
+])
+def test_epochs_and_batch_size_must_be_positive_ints(name, value, error, match):
+    kwargs = {"epochs": 1, name: value}
+    with pytest.raises(error, match=match):
+        training.fit(small_model(), np.zeros((4, 3)), np.zeros((4, 1)), **kwargs)
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"fast": "yes"}, TypeError, "fast must be True, False or None, got str"),
+    ({"fast": "yes"}, TypeError, "fast must be a bool, got str"),
     ({"callbacks": keras.callbacks.History()}, TypeError, "callbacks must be a list .* got History"),
     ({"callbacks": [print]}, TypeError, "callbacks must hold keras.callbacks.Callback .* got builtin"),
 ])

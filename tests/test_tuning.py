@@ -89,7 +89,7 @@ def bad(data, index, value):
 @pytest.mark.parametrize("mutate, error, match", [
     (lambda d: bad(d, 0, d[0][:, 0]), ValueError, r"x_train must have shape \(N, \.\.\.\)"),
     (lambda d: bad(d, 0, np.where(d[0] > 3, np.nan, d[0])), ValueError,
-     "x_train must hold finite numbers"),
+     "x_train must be finite"),
     (lambda d: bad(d, 1, d[1][:-1]), ValueError, r"y_train must have shape \(120,\), got \(119,\)"),
     (lambda d: bad(d, 3, d[3].astype(float)), ValueError, "y_val must hold integer class labels"),
     (lambda d: bad(d, 1, d[1] - 1), ValueError, "y_train must hold integer class labels >= 0"),
@@ -103,13 +103,15 @@ def test_rejects_bad_data(data, mutate, error, match):
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"n_hidden": (2, 1)}, ValueError, r"n_hidden must satisfy 0 <= low <= high, got \(2, 1\)"),
-    ({"n_hidden": 2}, TypeError, "n_hidden must be a .low, high. tuple of ints, got 2"),
-    ({"n_neurons": (0, 8)}, ValueError, "n_neurons must satisfy 1 <= low <= high"),
-    ({"n_neurons": (4.0, 8)}, TypeError, "n_neurons must be a .low, high. tuple of ints"),
-    ({"learning_rate": (0.1, 0.01)}, ValueError, "learning_rate must satisfy 0 < low < high"),
-    ({"learning_rate": (0.0, 0.1)}, ValueError, "learning_rate must satisfy 0 < low < high"),
-    ({"learning_rate": ("a", 0.1)}, TypeError, "learning_rate must be a .low, high. tuple"),
+    ({"n_hidden": (2, 1)}, ValueError, r"n_hidden must satisfy low <= high, got \(2, 1\)"),
+    ({"n_hidden": 2}, TypeError, r"n_hidden must be a \(low, high\) pair, got 2"),
+    ({"n_hidden": (-1, 2)}, ValueError, r"n_hidden\[0\] must be an int >= 0, got -1"),
+    ({"n_neurons": (0, 8)}, ValueError, r"n_neurons\[0\] must be an int >= 1, got 0"),
+    ({"n_neurons": (4.0, 8)}, TypeError, r"n_neurons\[0\] must be an int, got float"),
+    ({"learning_rate": (0.1, 0.01)}, ValueError, "learning_rate must satisfy low <= high"),
+    ({"learning_rate": (0.0, 0.1)}, ValueError, r"learning_rate\[0\] must be a positive finite"),
+    ({"learning_rate": (0.1, float("inf"))}, ValueError, r"learning_rate\[1\] must be a positive finite"),
+    ({"learning_rate": ("a", 0.1)}, TypeError, r"learning_rate\[0\] must be a number, got str"),
     ({"max_trials": 0}, ValueError, "max_trials must be an int >= 1, got 0"),
     ({"epochs": 1.0}, TypeError, "epochs must be an int, got float"),
     ({"seed": -1}, ValueError, "seed must be an int >= 0, got -1"),

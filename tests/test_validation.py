@@ -102,3 +102,90 @@ def test_float_array_checks_layout_emptiness_and_finiteness():
 def test_float_array_rejects(value, layout, allow_inf, error, match):
     with pytest.raises(error, match=match):
         validation.float_array("x", value, layout, allow_inf=allow_inf)
+
+
+def test_choice_refuses_a_value_of_another_kind_with_a_type_error():
+    with pytest.raises(TypeError, match=r"mode must be one of \('a', 'b'\), got int"):
+        validation.choice("mode", 1, ("a", "b"))
+
+
+def test_positive_ints_returns_a_tuple():
+    assert validation.positive_ints("hidden", [3, np.int64(2)]) == (3, 2)
+    assert validation.positive_ints("hidden", (), allow_empty=True) == ()
+
+
+@pytest.mark.parametrize(("value", "error", "match"), [
+    ("32", TypeError, "hidden must be a sequence of positive ints, got str"),
+    (32, TypeError, "hidden must be a sequence of positive ints, got int"),
+    ([3, 2.0], TypeError, r"hidden must be a sequence of positive ints, got \[3, 2.0\]"),
+    ([3, True], TypeError, r"got \[3, True\]"),
+    ([], ValueError, r"hidden must be a non-empty sequence of positive ints, got \[\]"),
+    ([4, 0], ValueError, r"got \[4, 0\]"),
+])
+def test_positive_ints_rejects(value, error, match):
+    with pytest.raises(error, match=match):
+        validation.positive_ints("hidden", value)
+
+
+def test_keras_model_accepts_a_model_and_names_anything_else():
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    assert validation.keras_model("model", model) is model
+    with pytest.raises(TypeError, match="model must be a keras.Model, got Dense"):
+        validation.keras_model("model", keras.layers.Dense(1))
+
+
+def test_float_array_names_an_array_that_holds_no_numbers():
+    for value in (np.array(["a", "b"]), [1.0, "2"], np.array([1 + 2j])):
+        with pytest.raises(TypeError, match="w must be a float array, got an array of dtype"):
+            validation.float_array("w", value)
+
+
+def test_float_array_keeps_a_float64_array_without_copying():
+    w = np.ones(3)
+    assert validation.float_array("w", w) is w
+
+
+def test_class_labels_checks_kind_shape_and_range():
+    np.testing.assert_array_equal(validation.class_labels("y", [0, 2, 1], 3), [0, 2, 1])
+    with pytest.raises(TypeError, match="y must be an int array of class labels, got dtype float64"):
+        validation.class_labels("y", [0.0, 1.0], 3)
+    with pytest.raises(ValueError, match=r"y must have shape \(N,\) with N >= 1, got shape \(2, 1\)"):
+        validation.class_labels("y", [[0], [1]], 3)
+    with pytest.raises(ValueError, match="y must lie in 0 .. 2, got values from 0 to 3"):
+        validation.class_labels("y", [0, 3], 3)
+
+
+def test_function_accepts_callables_only():
+    assert validation.function("f", len) is len
+    with pytest.raises(TypeError, match="f must be callable, got int"):
+        validation.function("f", 3)
+
+
+def test_int_array_counts_bools_as_ints_and_names_the_rest():
+    np.testing.assert_array_equal(validation.int_array("m", [[True, False]], "(H, W)"), [[1, 0]])
+    with pytest.raises(ValueError, match=r"m must hold at least one value, got shape \(0,\)"):
+        validation.int_array("m", [])
+    with pytest.raises(TypeError, match="m must be an array of ints, got dtype float64"):
+        validation.int_array("m", [0.5])
+    with pytest.raises(ValueError, match=r"m must be a 2-D array of shape \(H, W\)"):
+        validation.int_array("m", [1, 2], "(H, W)")
+
+
+def test_within_names_the_values_outside_the_interval():
+    p = np.array([0.2, 1.5])
+    with pytest.raises(ValueError,
+                       match=r"p must hold probabilities in \[0, 1\], got values in \[0.2, 1.5\]"):
+        validation.within("p", p, 0, 1, "probabilities")
+    assert validation.within("p", p, 0, 2) is p
+
+
+def test_float_arrays_checks_every_array_of_a_list():
+    assert [a.shape for a in validation.float_arrays("w", [np.ones((2, 3)), [[1.0]]], "(m, n)")] == [
+        (2, 3), (1, 1)]
+    with pytest.raises(TypeError, match=r"w must be a list of arrays of shape \(m, n\), got ndarray"):
+        validation.float_arrays("w", np.ones((2, 2)), "(m, n)")
+    with pytest.raises(ValueError, match="w must be a non-empty list"):
+        validation.float_arrays("w", [], "(m, n)")
+    with pytest.raises(ValueError, match=r"w\[1\] must be finite"):
+        validation.float_arrays("w", [np.ones((1, 1)), [[np.nan]]], "(m, n)")
