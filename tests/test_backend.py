@@ -1,13 +1,11 @@
-import json
 import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
 import pytest
 
 from dlbook import backend
+from tests.jax_run import run_on_jax
 
 
 def test_name_is_the_backend_chosen_by_the_environment():
@@ -87,10 +85,7 @@ print(json.dumps({"name": backend.name(), "dtype": str(cube.dtype), "cube": cube
 
 @pytest.mark.slow
 def test_the_jax_functions_of_the_seam():
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    out = subprocess.run([sys.executable, "-c", JAX_SCRIPT], env=env, capture_output=True,
-                         text=True, check=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = run_on_jax(JAX_SCRIPT)
     assert result["name"] == "jax"
     # float64 is float32 until enable_float64 switches JAX's x64 on
     assert result["float64"] == ["float32", "float64"]

@@ -1,7 +1,3 @@
-import json
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -9,6 +5,7 @@ import pytest
 
 from dlbook import activations, backend, backprop
 from dlbook.gradcheck import numerical_gradient, relative_error
+from tests.jax_run import run_on_jax
 
 
 def problem(sizes, n=20, seed=0):
@@ -113,11 +110,7 @@ print(json.dumps({"backend": backend.name(),
 
 @pytest.mark.slow
 def test_backward_matches_automatic_differentiation_under_jax():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    out = subprocess.run([sys.executable, "-c", JAX_SCRIPT], cwd=root, env=env,
-                         capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = run_on_jax(JAX_SCRIPT)
     assert result["backend"] == "jax"
     assert len(result["errors"]) == 3
     assert max(result["errors"]) < 1e-10

@@ -1,9 +1,5 @@
 """Tests for dlbook.gan and dlbook.gan_keras: the losses and their gradients, diversity, the Keras GAN."""
 
-import json
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -16,8 +12,8 @@ from dlbook import gan as g
 from dlbook import gan_keras as gk
 from dlbook.gan_keras import GAN
 from dlbook.gradcheck import numerical_gradient, relative_error
+from tests.jax_run import run_on_jax
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERAS_SAVE_WARNING = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 LOGIT_SHAPES = [(7,), (5, 1)]
 # Keras computes float64 inputs in float64 on TensorFlow; JAX (without x64) computes them in float32
@@ -346,10 +342,7 @@ print(json.dumps({"backend": keras.backend.backend(),
 
 @pytest.mark.slow
 def test_the_gan_trains_under_jax_in_a_fresh_process():
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    out = subprocess.run([sys.executable, "-c", JAX_SCRIPT], cwd=ROOT, env=env,
-                         capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = run_on_jax(JAX_SCRIPT)
     assert result == {"backend": "jax", "changed": True, "metrics": ["d_loss", "g_loss", "loss"],
                       "same_samples": True}
 

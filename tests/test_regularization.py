@@ -1,9 +1,5 @@
 """Tests for dlbook.regularization and dlbook.regularization_keras: penalties, dropout, MC dropout."""
 
-import json
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -14,8 +10,8 @@ from dlbook import regularization as reg
 from dlbook import regularization_keras as regk
 from dlbook.gradcheck import numerical_gradient, relative_error
 from dlbook.regularization_keras import MCAlphaDropout, MCDropout
+from tests.jax_run import run_on_jax
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHAPES = [(7,), (5, 3), (4, 3, 2)]
 # model.save under TensorFlow converts tensors with a NumPy 1 call that NumPy 2 warns about
 KERAS_SAVE_WARNING = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -398,10 +394,7 @@ print(json.dumps({"backend": keras.backend.backend(),
 
 @pytest.mark.slow
 def test_mc_dropout_works_under_jax_in_a_fresh_process():
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    out = subprocess.run([sys.executable, "-c", JAX_SCRIPT], cwd=ROOT, env=env,
-                         capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = run_on_jax(JAX_SCRIPT)
     assert result["backend"] == "jax"
     assert result["varies"] and result["min_std"] > 0
     assert result["shape"] == [5, 2]

@@ -2,9 +2,6 @@
 rates Keras optimizers actually use, the range test, and the default network configurations."""
 
 import json
-import os
-import subprocess
-import sys
 
 import keras
 import matplotlib
@@ -14,6 +11,7 @@ import pytest
 from dlbook import default_networks as dn
 from dlbook import schedules as sch
 from dlbook import schedules_keras as schk
+from tests.jax_run import run_on_jax
 
 FLOAT32_RTOL = 1e-6  # a Keras schedule computes in float32: about 7 significant digits
 # A rate recovered from an update: with float64 weights only the float32 learning rate rounds
@@ -422,19 +420,14 @@ class Weights(keras.callbacks.Callback):
         weights.append(np.concatenate([w.ravel() for w in self.model.get_weights()]))
 model.fit(x, y, batch_size=4, epochs=3, shuffle=False, verbose=0,
           callbacks=[schk.OneCycleScheduler(0.05, min_momentum=0.5), recorder, Weights()])
-with open(sys.argv[1], "w") as file:
-    json.dump({"backend": keras.backend.backend(), "rates": recorder.learning_rates,
-               "momenta": recorder.momenta, "weights": np.array(weights).tolist()}, file)
+print(json.dumps({"backend": keras.backend.backend(), "rates": recorder.learning_rates,
+                  "momenta": recorder.momenta, "weights": np.array(weights).tolist()}))
 """
 
 
 @pytest.mark.slow
-def test_one_cycle_scheduler_drives_sgd_on_jax_too(tmp_path):
-    # a fresh process, since the backend is chosen once per process; it writes its result to a file
-    written = tmp_path / "jax_run.json"
-    subprocess.run([sys.executable, "-c", JAX_SCRIPT, str(written)], check=True, capture_output=True,
-                   env={**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"})
-    result = json.loads(written.read_text())
+def test_one_cycle_scheduler_drives_sgd_on_jax_too():
+    result = run_on_jax(JAX_SCRIPT)
     assert result["backend"] == "jax"
     steps = np.arange(12)
     rates = sch.one_cycle_lr(steps, 12, 0.005, 0.05)

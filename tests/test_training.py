@@ -1,15 +1,12 @@
 """dlbook.training.fit: the chapters' training path (model.fit, and the compiled JAX loop)."""
 
-import json
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
 import pytest
 
 from dlbook import autoencoders, backend, training
+from tests.jax_run import run_on_jax
 
 
 def small_model():
@@ -202,11 +199,7 @@ print(json.dumps(result))
 
 @pytest.fixture(scope="module")
 def jax_run():
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    env.pop(training.FAST_FIT_ENV, None)
-    out = subprocess.run([sys.executable, "-c", JAX_SCRIPT], env=env, capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_on_jax(JAX_SCRIPT, unset=(training.FAST_FIT_ENV,))
 
 
 def assert_same_training(pair, rtol=1e-5, atol=1e-6):
