@@ -11,15 +11,12 @@ by a throwaway copy of the grader (the attacks write to disk), run as root
 (as in a Gradescope container) and as an ordinary user who owns that copy.
 """
 
-import ctypes
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -36,24 +33,29 @@ CANARY = {"DLBOOK_TEST_CANARY": "secret-canary"}
 pytestmark = pytest.mark.slow
 
 
-def leftovers() -> list[str]:
-    """Processes that ended up with this test process as their parent and still run.
-
-    This process is a child subreaper, so a process a submission leaves behind
-    comes here once the grader that started it has exited, however it detached.
-    Each one found is killed.
-    """
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid() and fields[0] != "Z":
-            found.append(f"{pid}: {cmdline[:200]}")
-            os.kill(int(pid), signal.SIGKILL)  # recorded; the next run starts clean
-    return found
+# Runs the grader as the child of a subreaper of its own, so that a process a submission leaves
+# behind comes back to it once the grader has exited, however it detached; it reports each one
+# (and kills it). Not this test process: under pytest-xdist it has children of its own (Chromium).
+REAPER = """
+import ctypes, json, os, subprocess, sys, time
+assert ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+spec = json.loads(sys.argv[1])
+done = subprocess.run(spec["argv"], capture_output=True, text=True, timeout=300, env=spec["env"],
+                      cwd=spec["cwd"])
+time.sleep(2.0)  # room for anything left behind to act after the grader has exited
+found = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        cmdline = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\\0", b" ").decode()
+    except OSError:
+        continue
+    if int(fields[1]) == os.getpid() and fields[0] != "Z":
+        found.append(f"{pid}: {cmdline[:200]}")
+        os.kill(int(pid), 9)
+print(json.dumps({"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
+                  "leftovers": found}))
+"""
 
 
 class Grader:
@@ -80,17 +82,16 @@ class Grader:
         if self.user == "user":
             argv = as_user(argv, self.folder / "home")
         env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(self.install), **CANARY}
-        process = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env,
-                                 cwd=self.folder)
-        time.sleep(2.0)  # room for anything left behind to act after the grader has exited
-        self.leftovers = leftovers()
+        spec = json.dumps({"argv": argv, "env": env, "cwd": str(self.folder)})
+        reaped = json.loads(subprocess.run([sys.executable, "-c", REAPER, spec], check=True,
+                                           capture_output=True, text=True).stdout)
+        self.leftovers = reaped.pop("leftovers")
+        process = subprocess.CompletedProcess(argv, **reaped)
         return process, json.loads(results.read_text()) if results.exists() else None
 
 
 @pytest.fixture(scope="module", params=["root", "user"])
 def user(request):
-    libc = ctypes.CDLL(None, use_errno=True)
-    assert libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER: see leftovers()
     return request.param
 
 
@@ -179,3 +180,12 @@ def test_a_hostile_result_channel_makes_invalid_results_not_a_crash(graded):
     assert "invalid result" in process.stdout and "Traceback" not in process.stderr
     scores = exercise_scores(results)
     assert scores.pop("ch01.sigmoid") > 0 and set(scores.values()) == {0.0}
+
+
+def test_the_reaper_reports_and_ends_a_process_left_behind():
+    spec = json.dumps({"argv": ["sh", "-c", "setsid sleep 60 > /dev/null 2>&1 &"],
+                       "env": {"PATH": os.environ["PATH"]}, "cwd": "/"})
+    reaped = json.loads(subprocess.run([sys.executable, "-c", REAPER, spec], check=True,
+                                       capture_output=True, text=True).stdout)
+    assert reaped["returncode"] == 0 and len(reaped["leftovers"]) == 1
+    assert reaped["leftovers"][0].endswith("sleep 60 ")
