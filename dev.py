@@ -141,13 +141,13 @@ def ensure_system_packages(*commands: str) -> None:
 
 
 def test() -> None:
-    """Unit tests with coverage, a clean quick-profile book build (reusing valid executed
-    chapters), then checks of the HTML, static and in Chromium."""
+    """Unit tests with coverage, on every core (pytest-xdist), a clean quick-profile book
+    build (reusing valid executed chapters), then checks of the HTML, static and in Chromium."""
     ensure_system_packages("bwrap", "chromium")
     env = dict(book_env(), DLBOOK_PROFILE="quick")
     pytest = [str(PYTHON), "-m", "pytest"]
     coverage = ["--cov=dlbook", "--cov-report=term-missing:skip-covered"]
-    run(pytest + ["-m", "not book", *coverage], env=env)
+    run(pytest + ["-m", "not book", "-n", "auto", *coverage], env=env)  # one worker per core
     build_book(clean=True, env=env)
     run(pytest + ["-m", "book", "-p", "no:cacheprovider"], env=env)
 
