@@ -102,6 +102,9 @@ def test_the_reason_to_run_names_what_changed(monkeypatch, tmp_path):
     assert ex.why_run(recorded, True, env) == "dlbook/lstm.py changed"
     (tmp_path / "dlbook" / "lstm.py").unlink()
     assert ex.why_run(recorded, True, env) == "dlbook/lstm.py changed"
+    names = ["a", "b", "c", "d", "e"]
+    recorded["modules"] = {f"dlbook.{name}": "old digest" for name in names}
+    assert ex.why_run(recorded, True, env) == "dlbook/a.py, dlbook/b.py, dlbook/c.py and 2 more changed"
 
 
 def test_a_package_module_is_its_init(monkeypatch, tmp_path):

@@ -81,7 +81,9 @@ def why_run(recorded: dict | None, in_cache: bool, now: dict) -> str | None:
         return f"{', '.join(changed)} changed"
     modules = [m for m, digest in digests(recorded["modules"]).items() if recorded["modules"][m] != digest]
     if modules:
-        return f"{', '.join(str(module_file(m).relative_to(ROOT)) for m in modules)} changed"
+        files = [str(module_file(m).relative_to(ROOT)) for m in modules]
+        more = f" and {len(files) - 3} more" if len(files) > 4 else ""  # one line in the build log
+        return f"{', '.join(files if not more else files[:3])}{more} changed"
     return None
 
 
