@@ -28,6 +28,7 @@ BUILD = ROOT / "_build"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 EXECUTE = ROOT / "book" / "_ext" / "dlbook_execute.py"  # runs the chapters before Sphinx
+BUILT_FROM = BUILD / ".dlbook-html-sources"  # the digest of what the HTML was last built from
 
 
 def digest(*files: Path) -> str:
@@ -87,9 +88,27 @@ def build_book(clean: bool, env: dict) -> None:
     # the chapters' install cells and their .ipynb twins (what Colab and Binder open)
     run([str(PYTHON), "-m", "dlbook.notebooks"], env=env)
     run([str(PYTHON), str(EXECUTE)], env=env)
-    run([str(BIN / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"], env=env)
+    sources = html_sources(env)
+    built = BUILT_FROM.exists() and (BUILD / "html" / "index.html").exists()
+    if built and BUILT_FROM.read_text() == sources:
+        print("Nothing the HTML is made from changed since the last build: Sphinx is skipped.")
+    else:
+        BUILT_FROM.unlink(missing_ok=True)  # a failed build leaves no stamp behind
+        run([str(BIN / "jupyter-book"), "build", str(ROOT), "-W", "-n", "--keep-going"], env=env)
+        BUILT_FROM.write_text(sources)
     run([str(PYTHON), str(EXECUTE), "--report"], env=env)
     print(f"\nThe book is in {BUILD / 'html' / 'index.html'}")
+
+
+def html_sources(env: dict) -> str:
+    """The digest of what Sphinx makes the HTML from: the book's, the package's and the exercises'
+    files, the configuration, the pinned lock, the build settings and the executed chapters."""
+    folders = [ROOT / name for name in ("book", "dlbook", "exercises", "solutions")]
+    files = sorted(path for folder in folders for path in folder.rglob("*")
+                   if path.is_file() and "__pycache__" not in path.parts)
+    names = ("_config.yml", "_toc.yml", "requirements.txt", "_build/.dlbook-dependencies.json")
+    settings = repr(sorted((k, v) for k, v in env.items() if k.startswith(("DLBOOK_", "KERAS_"))))
+    return digest(*files, *(ROOT / name for name in names if (ROOT / name).exists())) + settings
 
 
 def build_page(page: Path) -> None:
