@@ -56,16 +56,10 @@ ACCELERATOR_UNROLL = 1
 CPU_BLOCK_STEPS = 8
 
 
-def _numpy_array(name: str, value) -> np.ndarray:
-    """``value`` if it is a NumPy array (of any dtype: labels may be ints)."""
-    if not isinstance(value, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array, got {type(value).__name__}")
-    return value
-
-
 def _check_arrays(x, y) -> None:
-    _numpy_array("x", x)
-    _numpy_array("y", y)
+    for name, value in (("x", x), ("y", y)):  # any dtype: labels may be ints
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"{name} must be a NumPy array, got {type(value).__name__}")
     if len(x) != len(y):
         raise ValueError(f"x and y must hold the same number of examples, got {len(x)} and {len(y)}")
     if len(x) == 0:
