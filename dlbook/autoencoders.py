@@ -260,9 +260,7 @@ def build_conv_autoencoder(input_shape, filters=(16, 32), code_size: int | None 
     """
     from dlbook.keras_import import keras
 
-    shape = validation.shape("input_shape", input_shape)
-    if len(shape) not in (2, 3):
-        raise ValueError(f"input_shape must be (H, W) or (H, W, C), got {input_shape!r}")
+    shape = validation.image_shape("input_shape", input_shape)
     filters = validation.positive_ints("filters", filters)
     if code_size is not None:
         code_size = validation.integer("code_size", code_size, 1)

@@ -123,9 +123,7 @@ def build_resnet(input_shape: Sequence[int], n_classes: int,
     ``(H, W)`` gets a channel axis). Returns an uncompiled ``keras.Model``;
     output ``(N, n_classes)`` probabilities.
     """
-    shape = validation.shape("input_shape", input_shape)
-    if len(shape) not in (2, 3):
-        raise ValueError(f"input_shape must be (H, W) or (H, W, C), got {input_shape!r}")
+    shape = validation.image_shape("input_shape", input_shape)
     n_classes = validation.integer("n_classes", n_classes, 2)
     depth = network_depth(stages)
     stem_filters = stages[0][0] if stem_filters is None else validation.integer("stem_filters",

@@ -173,9 +173,7 @@ def build_cnn_base(input_shape=(28, 28), filters=(16, 32), dense_units: int = 64
     """
     from dlbook.keras_import import keras
 
-    shape = validation.shape("input_shape", input_shape)
-    if len(shape) not in (2, 3):
-        raise ValueError(f"input_shape must be (H, W) or (H, W, C), got {input_shape!r}")
+    shape = validation.image_shape("input_shape", input_shape)
     filters = validation.positive_ints("filters", filters)
     if min(shape[:2]) < 2 ** len(filters):
         raise ValueError(f"input_shape {shape[:2]} is too small for {len(filters)} poolings by 2")

@@ -125,6 +125,14 @@ def float_array(name: str, value, layout: str | None = None, *, allow_inf: bool 
     return array
 
 
+def image_shape(name: str, value) -> tuple[int, ...]:
+    """``value`` as the shape of one image: ``(H, W)`` or ``(H, W, C)``, positive ints."""
+    dims = shape(name, value)
+    if len(dims) not in (2, 3):
+        raise ValueError(f"{name} must be (H, W) or (H, W, C), got {value!r}")
+    return dims
+
+
 def positive_ints(name: str, value, *, allow_empty: bool = False) -> tuple[int, ...]:
     """``value`` (a sequence of positive ints, such as the widths of hidden layers) as a tuple."""
     if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list, np.ndarray, range)):

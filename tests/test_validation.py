@@ -189,3 +189,12 @@ def test_float_arrays_checks_every_array_of_a_list():
         validation.float_arrays("w", [], "(m, n)")
     with pytest.raises(ValueError, match=r"w\[1\] must be finite"):
         validation.float_arrays("w", [np.ones((1, 1)), [[np.nan]]], "(m, n)")
+
+
+def test_image_shape_takes_two_or_three_axes():
+    assert validation.image_shape("s", [28, 28]) == (28, 28)
+    assert validation.image_shape("s", (8, 8, 3)) == (8, 8, 3)
+    with pytest.raises(ValueError, match=r"s must be \(H, W\) or \(H, W, C\), got \(784,\)"):
+        validation.image_shape("s", (784,))
+    with pytest.raises(TypeError, match="s must be a positive int or a tuple of them, got str"):
+        validation.image_shape("s", "28x28")
