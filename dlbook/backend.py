@@ -5,7 +5,8 @@ and runs on TensorFlow, JAX and PyTorch alike. What has no backend-neutral API
 in Keras 3 lives here, and only here imports ``tensorflow``, ``jax`` or
 ``torch`` (inside the functions, so that importing this module loads none):
 
-- :func:`name` and :func:`accelerator`: which backend, on which device;
+- :func:`name`, :func:`accelerator` and :func:`fast_bfloat16`: which backend,
+  on which device, and whether that device multiplies bfloat16 quickly;
 - :func:`enable_determinism`, :func:`enable_float64` and
   :func:`quiet_known_warnings`: the switches, one small function per backend,
   chosen by :func:`name`;
@@ -23,6 +24,9 @@ import numpy as np
 
 from dlbook import validation
 
+#: The first NVIDIA compute capability with bfloat16 tensor cores.
+AMPERE = (8, 0)
+
 
 def name() -> str:
     """The active Keras backend: ``"tensorflow"``, ``"jax"`` or ``"torch"``."""
@@ -35,6 +39,17 @@ def accelerator() -> str | None:
     """The accelerator the active backend computes on (``"gpu"``, ``"tpu"``, ...), ``None`` on the CPU."""
     return {"tensorflow": _tensorflow_accelerator, "jax": _jax_accelerator,
             "torch": _torch_accelerator}.get(name(), _no_accelerator)()
+
+
+def fast_bfloat16() -> bool:
+    """Whether the active backend computes on an accelerator with fast bfloat16 arithmetic.
+
+    A TPU, or an NVIDIA GPU of compute capability 8.0 or higher (Ampere:
+    A100, then Hopper: H100, H200, ...), whose tensor cores multiply bfloat16.
+    The CPU, even one with bfloat16 instructions, counts as not.
+    """
+    return {"tensorflow": _tensorflow_bfloat16, "jax": _jax_bfloat16,
+            "torch": _torch_bfloat16}.get(name(), _no_bfloat16)()
 
 
 def enable_determinism() -> None:
@@ -151,6 +166,35 @@ def _torch_accelerator():
     if torch.cuda.is_available():
         return "gpu"
     return "mps" if torch.backends.mps.is_available() else None
+
+
+def _tensorflow_bfloat16():
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return bool(gpus) and tf.config.experimental.get_device_details(gpus[0]).get(
+        "compute_capability", (0, 0)) >= AMPERE
+
+
+def _jax_bfloat16():
+    import jax
+
+    device = jax.devices()[0]
+    if device.platform == "tpu":
+        return True
+    capability = getattr(device, "compute_capability", None)  # "9.0" on an H100 (CUDA only)
+    return device.platform == "gpu" and capability is not None and tuple(
+        int(part) for part in str(capability).split(".")[:2]) >= AMPERE
+
+
+def _torch_bfloat16():
+    import torch
+
+    return torch.cuda.is_available() and torch.cuda.get_device_capability() >= AMPERE
+
+
+def _no_bfloat16():
+    return False
 
 
 def _no_accelerator():
