@@ -26,12 +26,13 @@ returned history says which (``history.training_path``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
 import numpy as np
 
-from dlbook import backend, validation
+from dlbook import backend, mixed_precision, validation
 
 #: Environment switch for the compiled JAX loop: ``"1"`` (use it, also on the
 #: CPU), ``"0"`` (never) or ``"auto"`` (the default: only on an accelerator).
@@ -82,7 +83,8 @@ def _check_callbacks(callbacks) -> list:
 
 
 def fit(model, x, y, *, epochs: int, batch_size: int = 32, validation_data=None, callbacks=None,
-        shuffle: bool = True, verbose: int = 0, fast: bool | None = None):
+        shuffle: bool = True, verbose: int = 0, fast: bool | None = None, precision: str | None = None,
+        data_parallel: bool | None = None):
     """Train ``model`` (compiled) on NumPy arrays ``x`` ``(N, ...)`` and ``y`` ``(N, ...)``.
 
     Returns the ``keras.callbacks.History``, as ``model.fit`` does, with two
@@ -117,7 +119,21 @@ def fit(model, x, y, *, epochs: int, batch_size: int = 32, validation_data=None,
     ``shuffle`` that is not a bool and validation data other than a pair of
     NumPy arrays. With ``fast=True`` each of these is a ``ValueError``
     instead, and so is a backend other than JAX.
+
+    ``precision`` (``"auto"``, ``"float32"`` or ``"mixed_bfloat16"``; ``None``
+    reads ``DLBOOK_PRECISION``) is the arithmetic of this call:
+    ``"auto"`` trains in bfloat16 mixed precision on an accelerator with fast
+    bfloat16 and in float32 elsewhere (:mod:`dlbook.mixed_precision`). The
+    history says which (``history.precision``).
+
+    ``data_parallel`` (``True``, ``False``, ``None``: automatic, on when the
+    JAX backend sees several accelerators) trains on every device with
+    ``keras.distribution.DataParallel``, through ``model.fit``; every batch
+    must split evenly over the devices (:mod:`dlbook.multi_device`). The
+    history says on how many (``history.devices``).
     """
+    from dlbook import multi_device  # imports Keras: kept out of ``import dlbook.training``
+
     if not getattr(model, "compiled", False):
         raise ValueError("model must be compiled before fit: call model.compile(...) first")
     _check_arrays(x, y)
@@ -126,18 +142,53 @@ def fit(model, x, y, *, epochs: int, batch_size: int = 32, validation_data=None,
     if fast is not None:
         validation.boolean("fast", fast)
     callbacks = _check_callbacks(callbacks)
-    reason = _fallback_reason(model, fast, validation_data, callbacks, shuffle)
-    if reason is None:
-        history = _fit_compiled_jax(model, x, y, epochs=epochs, batch_size=batch_size,
-                                    validation_data=validation_data, callbacks=callbacks,
-                                    shuffle=shuffle, verbose=verbose)
-    else:
-        history = model.fit(x, y, epochs=epochs, batch_size=batch_size,
-                            validation_data=validation_data, callbacks=callbacks or None,
-                            shuffle=shuffle, verbose=verbose)
+    arithmetic = mixed_precision.resolve(precision)
+    devices = _devices(model, x, y, batch_size, validation_data, data_parallel)
+    reason = _fallback_reason(model, fast, validation_data, callbacks, shuffle, len(devices))
+    spread = multi_device.replicated(model, devices) if devices else contextlib.nullcontext()
+    retrace = arithmetic != mixed_precision.FLOAT32 or bool(devices)
+    with _retraced(model, retrace), mixed_precision.training_in(model, arithmetic), spread:
+        if reason is None:
+            history = _fit_compiled_jax(model, x, y, epochs=epochs, batch_size=batch_size,
+                                        validation_data=validation_data, callbacks=callbacks,
+                                        shuffle=shuffle, verbose=verbose, arithmetic=arithmetic)
+        else:
+            history = model.fit(x, y, epochs=epochs, batch_size=batch_size,
+                                validation_data=validation_data, callbacks=callbacks or None,
+                                shuffle=shuffle, verbose=verbose)
     history.training_path = COMPILED_PATH if reason is None else KERAS_PATH
     history.fallback_reason = reason
+    history.precision = arithmetic
+    history.devices = max(len(devices), 1)
     return history
+
+
+@contextlib.contextmanager
+def _retraced(model, needed: bool):
+    """Keras' cached train, test and predict functions dropped before and after a call that
+    changes the model's dtypes or placement: they were traced for the old ones."""
+    if needed:
+        model.train_function = model.test_function = model.predict_function = None
+    try:
+        yield
+    finally:
+        if needed:
+            model.train_function = model.test_function = model.predict_function = None
+
+
+def _devices(model, x, y, batch_size, validation_data, data_parallel) -> list[str]:
+    """The devices a data-parallel call trains on (none: one device, as usual), the model built for them."""
+    from dlbook import multi_device
+
+    devices = multi_device.devices(data_parallel)
+    if devices:
+        rows = {"x": len(x)}
+        if isinstance(validation_data, tuple) and len(validation_data) == 2:
+            rows["x_val"] = len(validation_data[0])
+        multi_device.check_batches(len(devices), batch_size, rows)
+        # the variables must exist before they are copied onto the devices
+        model._symbolic_build(data_batch=(_device_dtype(x[:batch_size]), _device_dtype(y[:batch_size])))
+    return devices
 
 
 def predict(model, x, batch_size: int = 256) -> np.ndarray:
@@ -169,12 +220,14 @@ def fast_fit_setting() -> bool | None:
     return _ENV_VALUES[value]
 
 
-def _fallback_reason(model, fast, validation_data, callbacks, shuffle) -> str | None:
+def _fallback_reason(model, fast, validation_data, callbacks, shuffle, n_devices) -> str | None:
     """Why this call must go to ``model.fit`` (``None``: the compiled loop can run it)."""
     wanted = fast_fit_setting() if fast is None else fast
     if wanted is False:
         return "switched off (fast=False or DLBOOK_FAST_FIT=0)"
-    if backend.name() != "jax":
+    if n_devices:
+        reason = f"data-parallel training on {n_devices} devices goes through model.fit"
+    elif backend.name() != "jax":
         reason = f"the Keras backend is {backend.name()!r}, not 'jax'"
     elif wanted is None and backend.accelerator() is None:
         return "JAX computes on the CPU (set DLBOOK_FAST_FIT=1 or fast=True to use the loop there)"
@@ -216,14 +269,15 @@ def _unsupported(model, validation_data, callbacks, shuffle) -> str | None:
 # The compiled JAX loop
 
 
-def _fit_compiled_jax(model, x, y, *, epochs, batch_size, validation_data, callbacks, shuffle, verbose):
+def _fit_compiled_jax(model, x, y, *, epochs, batch_size, validation_data, callbacks, shuffle, verbose,
+                      arithmetic):
     from dlbook.keras_import import keras
 
     x, y = _device_dtype(x), _device_dtype(y)
     n = len(x)
     model._symbolic_build(data_batch=(x[:batch_size], y[:batch_size]))  # what model.fit does first
     steps_per_call, unroll = _block_plan()
-    train_block, test_block = _compiled_blocks(model, unroll)
+    train_block, test_block = _compiled_blocks(model, unroll, arithmetic)
     data = backend.to_device((x, y))  # once: the epochs index into it on the device
     val = None
     if validation_data is not None:
@@ -293,17 +347,21 @@ class _CompiledBlocks:
         return len(self.key) == len(key) and all(a is b for a, b in zip(self.key, key, strict=True))
 
 
-def _compiled_blocks(model, unroll):
-    """The jitted train and test blocks of ``model`` (cached until it is compiled again)."""
+def _compiled_blocks(model, unroll, arithmetic):
+    """The jitted train and test blocks of ``model`` in ``arithmetic`` (cached until it is compiled again).
+
+    One pair per precision: a block traced under one dtype policy would go on
+    computing in it after the policy changed.
+    """
     key = (model.optimizer, *model.trainable_variables, *model.metrics_variables)
     cached = getattr(model, "_dlbook_compiled_blocks", None)
     if not (isinstance(cached, _CompiledBlocks) and cached.fits(key)):
         cached = _CompiledBlocks(key)
         model._dlbook_compiled_blocks = cached
-    if unroll not in cached.blocks:
-        cached.blocks[unroll] = (backend.compile_step_block(model.train_step, unroll),
-                                 backend.compile_step_block(model.test_step, unroll))
-    return cached.blocks[unroll]
+    if (unroll, arithmetic) not in cached.blocks:
+        cached.blocks[unroll, arithmetic] = (backend.compile_step_block(model.train_step, unroll),
+                                             backend.compile_step_block(model.test_step, unroll))
+    return cached.blocks[unroll, arithmetic]
 
 
 def _run_blocks(block, state, data, order, batch_size, steps_per_call):

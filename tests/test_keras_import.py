@@ -14,7 +14,7 @@ import dlbook
 KERAS_MODULES = {
     "dlbook.keras_import", "dlbook.models", "dlbook.cnn", "dlbook.callbacks", "dlbook.tuning",
     "dlbook.schedules_keras", "dlbook.regularization_keras", "dlbook.resnet_keras",
-    "dlbook.recurrent_keras", "dlbook.gan_keras",
+    "dlbook.recurrent_keras", "dlbook.gan_keras", "dlbook.multi_device",
 }
 ALL_MODULES = sorted(info.name for info in pkgutil.walk_packages(dlbook.__path__, "dlbook.")
                      if not info.name.endswith(".__main__"))  # running it runs the command line
