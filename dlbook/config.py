@@ -70,9 +70,12 @@ _BUDGETS = {
     },
     "ch10": {  # quick: the 5,000-image MNIST subset on 2 CPU cores; full: all of MNIST (a download)
         "quick": {"dataset": "mnist_subset", "val_size": 0.1, "shifted_copies": 1, "max_shift": 2,
-                  "epochs": 6, "batch_size": 32, "saliency_images": 6},
+                  "epochs": 6, "batch_size": 32, "saliency_images": 6,
+                  "precision_images": 1000, "precision_epochs": 2, "parallel_steps": 8, "parallel_batch": 64},
         "full": {"dataset": "mnist", "val_size": 0.1, "shifted_copies": 1, "max_shift": 2,
-                 "epochs": 15, "batch_size": 128, "saliency_images": 6},
+                 "epochs": 15, "batch_size": 128, "saliency_images": 6,
+                 "precision_images": 10000, "precision_epochs": 3, "parallel_steps": 100,
+                 "parallel_batch": 512},
     },
     "ch11": {  # units per stage: 1 -> 8 weight layers, 5 -> 32, 9 -> 56 (He et al.'s CIFAR nets)
         "quick": {"dataset": "digits", "filters": (8, 16, 32), "shallow_units": 1, "deep_units": 5,
