@@ -163,7 +163,7 @@ def saliency_map(model: keras.Model, images, class_index=None) -> np.ndarray:
     n_classes = int(model.output_shape[-1])
     target = (class_scores(model, images).argmax(axis=1) if class_index is None
               else _check_class_index(class_index, len(images), n_classes))
-    onehot = np.eye(n_classes, dtype="float32")[target]
+    onehot = keras.ops.convert_to_tensor(np.eye(n_classes, dtype="float32")[target])
 
     def score(params):  # the sum over images of each one's class score: its gradient is per image
         return keras.ops.sum(_logits(model, params[0]) * onehot)

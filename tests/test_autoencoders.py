@@ -8,10 +8,9 @@ from sklearn.decomposition import PCA
 
 from dlbook import autoencoders as ae
 from dlbook import training
+from tests.tolerances import KERAS64_RTOL as KERAS_RTOL
 
 # model.save under TensorFlow converts tensors with a NumPy 1 call that NumPy 2 warns about
-# Keras computes float64 inputs in float64 on TensorFlow; JAX (without x64) computes them in float32
-KERAS_RTOL = 1e-12 if keras.backend.backend() != "jax" else 1e-6
 KERAS_SAVE_WARNING = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
 

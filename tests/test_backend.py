@@ -84,6 +84,7 @@ print(json.dumps({"name": backend.name(), "dtype": str(cube.dtype), "cube": cube
 
 
 @pytest.mark.slow
+@pytest.mark.on_jax
 def test_the_jax_functions_of_the_seam():
     result = run_on_jax(JAX_SCRIPT)
     assert result["name"] == "jax"

@@ -7,6 +7,7 @@ import pytest
 from dlbook import backend, cnn
 from dlbook import convolution as cv
 from dlbook.gradcheck import numerical_gradient, relative_error
+from tests.tolerances import AUTODIFF_RTOL, KERAS64_RTOL
 
 if keras.backend.backend() == "jax":  # without x64, JAX computes Keras' float64 layers in float32
     import jax
@@ -14,9 +15,9 @@ if keras.backend.backend() == "jax":  # without x64, JAX computes Keras' float64
     jax.config.update("jax_enable_x64", True)
 
 GRAD_TOL = 1e-7  # float64 analytic vs central-difference gradients
-KERAS64_TOL = 1e-12  # Keras layers with dtype="float64": the same sums in another order
+KERAS64_TOL = KERAS64_RTOL  # Keras layers with dtype="float64" (tests/tolerances.py)
 KERAS32_TOL = 1e-5  # Keras' default float32 layers on O(1) numbers
-AUTODIFF_TOL = 1e-10  # relative error against automatic differentiation through keras.ops
+AUTODIFF_TOL = AUTODIFF_RTOL  # relative error against automatic differentiation (tests/tolerances.py)
 
 # the worked example of Dumoulin and Visin (2016), figure 1.1: padding 0, stride 1
 EXAMPLE_INPUT = np.array([[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2],
@@ -185,7 +186,7 @@ def test_conv2d_backward_matches_automatic_differentiation_through_keras_ops(str
 
     def loss(params):
         out = keras.ops.conv(params[0], params[1], strides=stride, padding=padding) + params[2]
-        return keras.ops.sum(out * dout)
+        return keras.ops.sum(out * keras.ops.convert_to_tensor(dout))
 
     for ours, theirs in zip(cv.conv2d_backward(dout, cache), backend.autodiff_gradient(loss, [x, w, b]),
                             strict=True):
@@ -217,9 +218,18 @@ POOL_CASES = [((6, 6), 2, None, "valid"), ((7, 7), 2, None, "valid"), ((7, 7), 2
               ((8, 5), (2, 3), (2, 1), "same"), ((9, 9), 3, None, "same")]
 
 
+def known_torch_difference(kind, hw, pool_size, stride, padding):
+    """Keras' torch backend averages a 3x3, stride-2, "same"-padded pool over 7x8 pixels otherwise
+    than TensorFlow, JAX and dlbook (found by the backend matrix, not yet explained): expected to
+    fail there."""
+    if (backend.name(), kind, hw, pool_size, stride, padding) == ("torch", "average", (7, 8), 3, 2, "same"):
+        pytest.xfail("Keras' torch average pooling differs in this case")
+
+
 @pytest.mark.parametrize("kind", cv.POOLS)
 @pytest.mark.parametrize("hw, pool_size, stride, padding", POOL_CASES)
 def test_pooling_forward_matches_keras(kind, hw, pool_size, stride, padding):
+    known_torch_difference(kind, hw, pool_size, stride, padding)
     x = np.random.default_rng(sum(hw)).normal(size=(2, *hw, 3))
     y, cache = cv.pool_forward(kind, x, pool_size, stride, padding)
     layer = keras_pool_layer(kind, pool_size=pool_size, strides=stride, padding=padding)
@@ -250,13 +260,15 @@ def test_pooling_backward_matches_finite_differences(kind, hw, pool_size, stride
 @pytest.mark.parametrize("pool_size, stride, padding", [(2, 2, "valid"), (3, 2, "same"), (3, 1, "same")])
 def test_pooling_backward_matches_automatic_differentiation_through_keras_ops(kind, pool_size, stride,
                                                                             padding):
+    known_torch_difference(kind, (7, 8), pool_size, stride, padding)
     rng = np.random.default_rng(pool_size + stride)
     x = rng.normal(size=(2, 7, 8, 3))
     y, cache = cv.pool_forward(kind, x, pool_size, stride, padding)
     dout = rng.normal(size=y.shape)
     pool = keras.ops.max_pool if kind == "max" else keras.ops.average_pool
     (expected,) = backend.autodiff_gradient(
-        lambda p: keras.ops.sum(pool(p[0], pool_size, stride, padding) * dout), [x])
+        lambda p: keras.ops.sum(pool(p[0], pool_size, stride, padding) * keras.ops.convert_to_tensor(dout)),
+        [x])
     backward = cv.maxpool_backward if kind == "max" else cv.avgpool_backward
     assert relative_error(backward(dout, cache), expected) < AUTODIFF_TOL
 

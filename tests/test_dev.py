@@ -37,3 +37,15 @@ def test_the_html_sources_ignore_other_files_and_environment_variables(project):
 def test_the_html_sources_change_with_the_build_settings(project):
     assert dev.html_sources({"DLBOOK_PROFILE": "quick"}) != dev.html_sources({"DLBOOK_PROFILE": "full"})
     assert dev.html_sources({"KERAS_BACKEND": "jax"}) != dev.html_sources({})
+
+
+def test_the_backend_matrix_covers_every_module_of_the_keras_layer():
+    from tests.test_keras_import import KERAS_MODULES
+
+    matrix = set(dev.BACKEND_MATRIX)
+    for path in matrix:
+        assert (dev.ROOT / path).is_file(), f"dev.BACKEND_MATRIX names {path}, which does not exist"
+    for module in KERAS_MODULES - {"dlbook.keras_import"}:
+        topic = module.removeprefix("dlbook.").removesuffix("_keras")
+        assert f"tests/test_{topic}.py" in matrix, f"{module}'s tests do not run on JAX and PyTorch"
+    assert "tests/test_training.py" in matrix  # the training path

@@ -13,11 +13,10 @@ from dlbook import gan_keras as gk
 from dlbook.gan_keras import GAN
 from dlbook.gradcheck import numerical_gradient, relative_error
 from tests.jax_run import run_on_jax
+from tests.tolerances import KERAS64_RTOL as KERAS_RTOL
 
 KERAS_SAVE_WARNING = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 LOGIT_SHAPES = [(7,), (5, 1)]
-# Keras computes float64 inputs in float64 on TensorFlow; JAX (without x64) computes them in float32
-KERAS_RTOL = 1e-12 if keras.backend.backend() != "jax" else 1e-6
 
 
 def logits(shape, seed=0, scale=3.0):
@@ -341,6 +340,7 @@ print(json.dumps({"backend": keras.backend.backend(),
 
 
 @pytest.mark.slow
+@pytest.mark.on_jax
 def test_the_gan_trains_under_jax_in_a_fresh_process():
     result = run_on_jax(JAX_SCRIPT)
     assert result == {"backend": "jax", "changed": True, "metrics": ["d_loss", "g_loss", "loss"],

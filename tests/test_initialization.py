@@ -11,9 +11,10 @@ from scipy import stats
 from dlbook import activations, backend
 from dlbook import initialization as ini
 from dlbook.gradcheck import numerical_gradient, relative_error
+from tests.tolerances import AUTODIFF_RTOL
 
 GRAD_TOL = 1e-7  # float64 analytic vs central-difference gradients
-AUTODIFF_TOL = 1e-10  # float64 analytic vs automatic differentiation
+AUTODIFF_TOL = AUTODIFF_RTOL  # relative error against automatic differentiation (tests/tolerances.py)
 KERAS_TOL = 1e-5  # Keras computes in float32: about 7 significant digits
 
 # A kernel of 250,000 weights with different fans, so that Glorot, He and LeCun all differ.
@@ -196,7 +197,7 @@ def keras_network_loss(X, Y, activation, n_layers):
         for l in range(n_layers):
             z = keras.ops.matmul(a, params[2 * l]) + params[2 * l + 1]
             a = z if l == n_layers - 1 else g(z)
-        return keras.ops.sum((a - Y) ** 2) / Y.size
+        return keras.ops.sum((a - keras.ops.convert_to_tensor(Y)) ** 2) / Y.size
     return loss
 
 

@@ -6,6 +6,7 @@ from scipy import stats
 from dlbook import backend, losses
 from dlbook.activations import sigmoid, softmax
 from dlbook.gradcheck import numerical_gradient, relative_error
+from tests.tolerances import KERAS64_RTOL
 
 RNG = np.random.default_rng(0)
 N, K = 6, 4
@@ -51,7 +52,7 @@ def keras_loss(name):
 def test_loss_matches_keras(name):
     ours, _, _, _, y, prediction = CASES[name]
     expected = float(keras.ops.convert_to_numpy(keras_loss(name)(y, prediction)))
-    assert ours(y, prediction) == pytest.approx(expected, rel=1e-12)
+    assert ours(y, prediction) == pytest.approx(expected, rel=KERAS64_RTOL)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -76,7 +77,7 @@ def test_loss_gradient_matches_keras_autodiff(name):
         # entry of a row's gradient. Along the directions a softmax can move p (those keeping
         # the row sum at 1) both gradients must agree: compare them with the row means removed.
         ours, expected = without_row_means(ours), without_row_means(expected)
-    assert relative_error(ours, expected) < 1e-12
+    assert relative_error(ours, expected) < KERAS64_RTOL
 
 
 def test_binary_crossentropy_is_the_bernoulli_negative_log_likelihood():

@@ -17,8 +17,8 @@ def random_weights_like(model, seed=0):
     return [rng.normal(scale=0.1, size=w.shape).astype("float32") for w in model.get_weights()]
 
 
-def loss_falls_with_training(model, x, y, loss, epochs=5):
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=loss)
+def loss_falls_with_training(model, x, y, loss, epochs=5, learning_rate=1e-2):
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
     before = model.evaluate(x, y, verbose=0)
     model.fit(x, y, epochs=epochs, batch_size=16, verbose=0)
     return model.evaluate(x, y, verbose=0) < before
@@ -47,7 +47,7 @@ def test_image_classifier_has_266610_parameters_from_the_dense_formula(api):
 
 @pytest.mark.parametrize("api", models.APIS)
 def test_image_classifier_maps_images_to_class_probabilities(api, images):
-    probabilities = np.asarray(models.build_image_classifier(api=api)(images[0][:5]))
+    probabilities = keras.ops.convert_to_numpy(models.build_image_classifier(api=api)(images[0][:5]))
     assert probabilities.shape == (5, 10)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
@@ -80,7 +80,7 @@ def test_builders_survive_a_json_round_trip(build, x, api):
     clone = keras.models.model_from_json(model.to_json())
     clone.set_weights(model.get_weights())
     assert clone.to_json() == model.to_json()
-    np.testing.assert_allclose(clone(x), model(x), rtol=1e-6)
+    np.testing.assert_allclose(*(keras.ops.convert_to_numpy(m(x)) for m in (clone, model)), rtol=1e-6)
 
 
 # --- iris and regression MLPs ------------------------------------------------------
@@ -89,7 +89,7 @@ def test_builders_survive_a_json_round_trip(build, x, api):
 def test_iris_mlp_is_4_32_16_3_with_softmax_output():
     model = models.build_iris_mlp()
     assert model.count_params() == dense_parameter_count([4, 32, 16, 3])
-    probabilities = np.asarray(model(np.zeros((7, 4), "float32")))
+    probabilities = keras.ops.convert_to_numpy(model(np.zeros((7, 4), "float32")))
     assert probabilities.shape == (7, 3)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
@@ -99,7 +99,8 @@ def test_regression_mlp_has_one_linear_output():
     assert model.count_params() == dense_parameter_count([5, 8, 1])
     assert model.layers[-1].activation.__name__ == "linear"
     model.set_weights(random_weights_like(model, seed=3))
-    outputs = np.asarray(model(np.random.default_rng(1).normal(size=(200, 5)).astype("float32")))
+    x = np.random.default_rng(1).normal(size=(200, 5)).astype("float32")
+    outputs = keras.ops.convert_to_numpy(model(x))
     assert outputs.shape == (200, 1)
     assert outputs.min() < 0 < outputs.max()  # unbounded, unlike a sigmoid or ReLU output
 
@@ -110,8 +111,10 @@ def test_short_training_lowers_the_loss_of_every_builder(images):
     rng = np.random.default_rng(1)
     x4 = rng.normal(size=(96, 4)).astype("float32")
     x10 = rng.normal(size=(96, 10)).astype("float32")
+    # 266,610 weights and 64 random labels: at Adam's 1e-2 the first steps overshoot on some
+    # backends' initial weights (the loss rose on JAX and PyTorch); 1e-3 memorizes on all three
     assert loss_falls_with_training(models.build_image_classifier(), *images,
-                                    "sparse_categorical_crossentropy")
+                                    "sparse_categorical_crossentropy", learning_rate=1e-3)
     assert loss_falls_with_training(models.build_iris_mlp(), x4, (x4[:, 0] > 0).astype(int),
                                     "sparse_categorical_crossentropy")
     assert loss_falls_with_training(models.build_regression_mlp(10), x10,

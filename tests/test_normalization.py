@@ -7,11 +7,12 @@ import pytest
 from dlbook import backend
 from dlbook import normalization as nz
 from dlbook.gradcheck import numerical_gradient, relative_error
+from tests.tolerances import AUTODIFF_RTOL, KERAS64_RTOL
 
 GRAD_TOL = 1e-7  # float64 analytic vs central-difference gradients
-KERAS64_TOL = 1e-12  # Keras layers built with dtype="float64": the same sums in another order
+KERAS64_TOL = KERAS64_RTOL  # Keras layers built with dtype="float64" (tests/tolerances.py)
 KERAS32_TOL = 1e-5  # Keras' default float32 layers: about 7 significant digits of O(1) numbers
-AUTODIFF_TOL = 1e-10  # relative error against automatic differentiation through the Keras layer
+AUTODIFF_TOL = AUTODIFF_RTOL  # relative error against automatic differentiation through the layer
 
 PASSES = {"batchnorm": (nz.batchnorm_forward, nz.batchnorm_backward),
           "layernorm": (nz.layernorm_forward, nz.layernorm_backward)}

@@ -8,11 +8,12 @@ from dlbook import backend, data, training
 from dlbook import recurrent as rc
 from dlbook import recurrent_keras as rck
 from dlbook.gradcheck import numerical_gradient, relative_error
+from tests.tolerances import AUTODIFF_RTOL, KERAS64_RTOL
 
 GRAD_TOL = 1e-7  # float64 analytic vs central-difference gradients
-KERAS64_TOL = 1e-12  # Keras' SimpleRNN built with dtype="float64": the same sums in another order
+KERAS64_TOL = KERAS64_RTOL  # Keras' SimpleRNN built with dtype="float64" (tests/tolerances.py)
 KERAS32_TOL = 1e-5  # the default float32 layer: about 7 significant digits of numbers in (-1, 1)
-AUTODIFF_TOL = 1e-10  # relative error against automatic differentiation through Keras' layer
+AUTODIFF_TOL = AUTODIFF_RTOL  # relative error against automatic differentiation (tests/tolerances.py)
 
 
 def problem(n=3, steps=5, d=2, h=4, seed=0):

@@ -8,6 +8,7 @@ from dlbook import backend, resnet
 from dlbook import resnet_keras as rk
 from dlbook.gradcheck import numerical_gradient, relative_error
 from dlbook.resnet_keras import ResidualUnit
+from tests.tolerances import KERAS64_RTOL
 
 BLOCK_SHAPES = [(1, 3, 2), (5, 4, 6), (8, 6, 3)]  # (N, D, H)
 # model.save under TensorFlow converts tensors with a NumPy 1 call that NumPy 2 warns about
@@ -44,9 +45,9 @@ def test_residual_forward_matches_a_keras_block(shape):
     model = keras_block(shape[1], shape[2])
     model.set_weights([W1, W2])
     expected = keras.ops.convert_to_numpy(model(x))
-    # the same float64 sums in a different order agree to 1e-12 relative; a backend that
-    # computes in float32 whatever the layer's dtype (JAX without x64) to float32 rounding
-    tolerance = 1e-12 if expected.dtype == np.float64 else 1e-5
+    # float64 (tests/tolerances.py); a backend that computes in float32 whatever the layer's
+    # dtype (JAX without x64) agrees to float32 rounding
+    tolerance = KERAS64_RTOL if expected.dtype == np.float64 else 1e-5
     np.testing.assert_allclose(y, expected, rtol=tolerance, atol=tolerance)
     assert y.dtype == np.float64 and y.shape == x.shape
     np.testing.assert_array_equal(cache.z, x + np.maximum(x @ W1, 0) @ W2)
@@ -85,12 +86,12 @@ def test_residual_backward_matches_autodiff():
 
     def loss(params):
         xv, W1v, W2v = params
-        z = xv + keras.ops.relu(keras.ops.matmul(xv, W1v)) @ W2v
-        return keras.ops.sum(keras.ops.relu(z) * dout)
+        z = xv + keras.ops.matmul(keras.ops.relu(keras.ops.matmul(xv, W1v)), W2v)
+        return keras.ops.sum(keras.ops.relu(z) * keras.ops.convert_to_tensor(dout))
 
     expected = backend.autodiff_gradient(loss, [x, W1, W2])
     for ours, theirs in zip(resnet.residual_backward(dout, cache), expected, strict=True):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(ours, theirs, rtol=KERAS64_RTOL, atol=KERAS64_RTOL)
 
 
 @pytest.mark.parametrize("args, error, match", [

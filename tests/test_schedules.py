@@ -426,6 +426,7 @@ print(json.dumps({"backend": keras.backend.backend(), "rates": recorder.learning
 
 
 @pytest.mark.slow
+@pytest.mark.on_jax
 def test_one_cycle_scheduler_drives_sgd_on_jax_too():
     result = run_on_jax(JAX_SCRIPT)
     assert result["backend"] == "jax"

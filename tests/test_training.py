@@ -215,6 +215,7 @@ def assert_same_training(pair, rtol=1e-5, atol=1e-6):
 
 
 @pytest.mark.slow
+@pytest.mark.on_jax
 def test_the_compiled_loop_trains_exactly_as_model_fit(jax_run):
     # SGD, no shuffle, dropout, BatchNormalization, a metric, validation, a partial last batch:
     # the same steps in the same order, so the same numbers up to float32 rounding
@@ -228,6 +229,7 @@ def test_the_compiled_loop_trains_exactly_as_model_fit(jax_run):
 
 
 @pytest.mark.slow
+@pytest.mark.on_jax
 def test_a_learning_rate_changed_by_a_callback_reaches_the_compiled_loop(jax_run):
     assert_same_training(jax_run["plateau"])
     # min_delta=10: only epoch 0 improves (on infinity); the halving after each later epoch shows in
@@ -237,6 +239,7 @@ def test_a_learning_rate_changed_by_a_callback_reaches_the_compiled_loop(jax_run
 
 
 @pytest.mark.slow
+@pytest.mark.on_jax
 def test_the_compiled_loop_lowers_the_loss_and_leaves_the_trained_weights_in_the_model(jax_run):
     run = jax_run["runs"][0]
     assert run["path"] == "compiled_jax" and run["reason"] is None  # DLBOOK_FAST_FIT=1
@@ -249,6 +252,7 @@ def test_the_compiled_loop_lowers_the_loss_and_leaves_the_trained_weights_in_the
 
 
 @pytest.mark.slow
+@pytest.mark.on_jax
 def test_the_compiled_loop_is_deterministic_under_a_seed(jax_run):
     first, again, other = jax_run["runs"]
     assert first["loss"] == again["loss"] and first["weights"] == again["weights"]
@@ -256,11 +260,13 @@ def test_the_compiled_loop_is_deterministic_under_a_seed(jax_run):
 
 
 @pytest.mark.slow
+@pytest.mark.on_jax
 def test_early_stopping_stops_the_compiled_loop(jax_run):
     assert jax_run["early"] == {"epochs": 2, "path": "compiled_jax"}
 
 
 @pytest.mark.slow
+@pytest.mark.on_jax
 def test_unsupported_calls_fall_back_or_are_errors(jax_run):
     assert jax_run["per_batch"]["path"] == "model.fit"
     assert "callback PerBatch has a on_train_batch_end hook" in jax_run["per_batch"]["reason"]
