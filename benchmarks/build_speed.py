@@ -53,12 +53,16 @@ def timed(where: Path, *command: str) -> float:
 
 
 def measure(where: Path, with_test: bool) -> dict[str, float]:
-    times = {STEPS[0]: timed(where, "book"), STEPS[1]: timed(where, "book")}
-    with (where / TOUCHED).open("a") as f:
-        f.write("\n# touched by benchmarks/build_speed.py\n")
-    times[STEPS[2]] = timed(where, "book")
-    if with_test:
-        times[STEPS[3]] = timed(where, "test")
+    """The steps' times, each printed as soon as it is measured (a stopped run keeps them)."""
+    times = {}
+    for step, command in zip(STEPS, ("book", "book", "book", "test"), strict=True):
+        if step == STEPS[2]:
+            with (where / TOUCHED).open("a") as f:
+                f.write("\n# touched by benchmarks/build_speed.py\n")
+        if step == STEPS[3] and not with_test:
+            break
+        times[step] = timed(where, command)
+        print(f"  {step}: {times[step]:.1f} s", flush=True)
     return times
 
 

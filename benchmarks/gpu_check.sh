@@ -11,17 +11,18 @@
 # (adds /.whl/ to .git/info/exclude and downloads about 2 MB of wheels for CPython 3.12,
 # manylinux x86-64). Then one call of the device tool, from the repository root:
 #
-#     run(command="bash benchmarks/gpu_check.sh", carry=[".whl"], timeout_s=420)
+#     run(command="bash benchmarks/gpu_check.sh", carry=[".whl"], timeout_s=560)
 #
-# Each phase has its own time limit (170 + 80 + 60 + 70 s, plus about 20 s of set-up), so the
-# whole ends inside 420 s: with the machine's start, about 9 of the 15 minutes of device time.
-# To rerun one phase only, warm: PHASES=2 bash benchmarks/gpu_check.sh (timeout_s=200). Call
+# Each phase has its own time limit (300 + 100 + 60 + 70 s, plus about 20 s of set-up), so the
+# whole ends inside 560 s: with the machine's start, about 12 of the 15 minutes of device time.
+# To rerun one phase only, warm: PHASES=2 bash benchmarks/gpu_check.sh (timeout_s=320). Call
 # give_back afterwards unless rerunning at once. What it prints also lands in $OUT: check.log
 # (everything), throughput.txt and throughput.json (the benchmark), builders.txt (the smoke fits).
 #
 # Phases, most important first: (1) environment; (2) benchmarks/gpu_throughput.py at batch 512
-# and 128; (3) tests/test_training.py (on a GPU its accelerator test checks that the compiled loop
-# is the chapters' default there and matches model.fit); (4) a smoke fit through
+# and 128, float32 and bf16, against eager and compiled PyTorch; (3) tests/test_training.py and
+# tests/test_mixed_precision.py (on a GPU the accelerator test checks that the compiled loop is the
+# chapters' default there and matches model.fit, and bf16 agrees with float32); (4) a smoke fit through
 # dlbook.training.fit of every dlbook build* function callable without arguments; (5) the
 # chapter 10-15 test files that exist (not the slow ones), under JAX on the GPU.
 #
@@ -135,15 +136,16 @@ from dlbook import backend
 print(f'jax {jax.__version__} on {jax.devices()}, keras {keras.__version__} ({backend.name()}), '
       f'numpy {numpy.__version__}, accelerator {backend.accelerator()}')" || return 1
 
-    if phase 2 "throughput: dlbook.training.fit against a plain PyTorch loop"; then
+    if phase 2 "throughput: dlbook.training.fit against PyTorch, float32 and bf16"; then
         local quick=()
         [ -n "${QUICK:-}" ] && quick=(--quick --batch-sizes 128)
-        timeout 170 "$PY" benchmarks/gpu_throughput.py ${quick[@]+"${quick[@]}"} --json "$OUT/throughput.json" \
+        timeout 300 "$PY" benchmarks/gpu_throughput.py ${quick[@]+"${quick[@]}"} --json "$OUT/throughput.json" \
             | tee "$OUT/throughput.txt" || status=1
     fi
 
-    if phase 3 "tests/test_training.py"; then
-        timeout 80 "$PY" -m pytest -q -p no:cacheprovider tests/test_training.py || status=1
+    if phase 3 "tests/test_training.py and tests/test_mixed_precision.py"; then
+        timeout 100 "$PY" -m pytest -q -p no:cacheprovider tests/test_training.py tests/test_mixed_precision.py \
+            || status=1
     fi
 
     if phase 4 "smoke fit of every dlbook builder that needs no arguments"; then

@@ -1,34 +1,44 @@
-"""Training throughput of the chapter-10 MNIST CNN: dlbook's training path against a plain PyTorch loop.
+"""Training throughput of the chapter-10 MNIST CNN: dlbook's training path against PyTorch, float32 and bf16.
 
     KERAS_BACKEND=jax python3 benchmarks/gpu_throughput.py              # on a GPU machine
     KERAS_BACKEND=jax .venv/bin/python benchmarks/gpu_throughput.py --quick   # tests the script on a CPU
 
 Prints numbers; never a pass/fail test. For each batch size (512 and 128 by
 default), in the same process and on the same synthetic data (MNIST-shaped,
-seeded, 60,000 images; the values do not change the arithmetic):
+seeded, 60,000 images; the values do not change the arithmetic), each loop
+in float32 and in bfloat16:
 
 * ``dlbook``: :func:`dlbook.training.fit` on ``dlbook.cnn.build_mnist_cnn()``
-  compiled with Adam and sparse categorical cross-entropy, no metrics. Under
-  JAX it is called with ``fast=True`` (on a GPU that is what the chapters get
-  anyway; on the CPU it forces the compiled loop so that it is measured).
-  The history's ``training_path`` is printed beside it.
+  compiled with Adam and sparse categorical cross-entropy, no metrics,
+  ``precision="float32"`` or ``"mixed_bfloat16"`` (Keras' policy: float32
+  master weights and loss). Under JAX it is called with ``fast=True`` (on a
+  GPU that is what the chapters get anyway; on the CPU it forces the
+  compiled loop so that it is measured). The history's ``training_path`` is
+  printed beside it.
 * ``torch``: a plain eager PyTorch loop on ``torch.nn`` layers built to
   match the Keras model layer by layer (same parameter count, checked), the
   data already on the device, a fresh ``torch.randperm`` each epoch, the same
   batches including the last partial one, Adam, ``CrossEntropyLoss`` on the
-  logits (the Keras model's softmax folded into the loss). PyTorch's
-  defaults (TF32 convolutions, FP32 matrix products, no cuDNN autotuning);
-  ``torch-tuned`` repeats it with TF32 everywhere and
-  ``cudnn.benchmark = True``.
-* ``model.fit`` (``--model-fit-steps``, default 100): Keras' own loop on
-  the NumPy arrays, for scale.
+  logits (the Keras model's softmax folded into the loss); in bf16 the
+  forward pass and the loss run under ``torch.autocast(dtype=torch.bfloat16)``
+  (float32 master weights, as dlbook's). TF32 allowed and
+  ``cudnn.benchmark = True``: PyTorch at its fastest without code changes.
+* ``torch.compile``: the same loop on ``torch.compile(net)``.
+* ``model.fit`` (``--model-fit-steps``, default 100; float32 only): Keras'
+  own loop on the NumPy arrays, for scale.
 
 Each is warmed up first (one epoch: it compiles), then timed over
 ``--epochs`` epochs; ``img/s`` is images trained per second of wall-clock
 time, device synchronized. ``TFLOP/s`` is img/s times the model's training
 FLOPs per image: the forward pass counted analytically from the Conv2D and
 Dense layers (2 FLOPs per multiply-add; biases, activations, pooling and
-the loss ignored), times 3 for forward plus backward. Without PyTorch the
+the loss ignored), times 3 for forward plus backward. The ratios compare
+each loop with the eager and the compiled PyTorch loop in the same
+precision. A run that does not fit in memory prints so and the rest goes
+on, so ``--batch-sizes 128 512 2048 8192 32768`` finds the largest batch
+that fits. ``--profile DIR`` writes a JAX profiler trace of one bf16 dlbook
+epoch at the first batch size (open it in TensorBoard or Perfetto: it shows
+whether kernels, launches or memory bound the step). Without PyTorch the
 torch lines say so and the rest still runs. ``--json PATH`` also writes the
 results as JSON.
 """
@@ -60,6 +70,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--unroll", type=int, default=None,
                         help="steps per scan iteration on a GPU (dlbook.training.ACCELERATOR_UNROLL)")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch loops")
+    parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile loops")
+    parser.add_argument("--profile", help="write a JAX profiler trace of one bf16 dlbook epoch here")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes to test the script on a CPU: 512 images, 1 epoch, 4 model.fit steps")
     parser.add_argument("--json", help="also write the results to this JSON file")
@@ -112,16 +124,22 @@ def compiled_cnn():
     return model
 
 
-def time_dlbook(x, y, batch_size: int, epochs: int) -> dict:
-    """dlbook.training.fit: one warm-up epoch, then ``epochs`` timed."""
+def time_dlbook(x, y, batch_size: int, epochs: int, precision: str, profile: str | None = None) -> dict:
+    """dlbook.training.fit in ``precision``: one warm-up epoch, then ``epochs`` timed."""
     from dlbook import backend, training
 
     model = compiled_cnn()
     fast = True if backend.name() == "jax" else None
-    training.fit(model, x, y, epochs=1, batch_size=batch_size, fast=fast)
+    kwargs = {"batch_size": batch_size, "fast": fast, "precision": precision}
+    training.fit(model, x, y, epochs=1, **kwargs)
     started = time.perf_counter()
-    history = training.fit(model, x, y, epochs=epochs, batch_size=batch_size, fast=fast)
+    history = training.fit(model, x, y, epochs=epochs, **kwargs)
     seconds = time.perf_counter() - started  # the history's losses are floats: the device has finished
+    if profile:
+        import jax
+
+        with jax.profiler.trace(profile):
+            training.fit(model, x, y, epochs=1, **kwargs)
     return {"img_s": epochs * len(x) / seconds, "seconds": seconds, "path": history.training_path,
             "final_loss": history.history["loss"][-1]}
 
@@ -177,28 +195,31 @@ def torch_twin(model, torch):
     return nn.Sequential(*layers)
 
 
-def time_torch(torch, model, x, y, batch_size: int, epochs: int, device: str, tuned: bool) -> dict:
-    """A plain eager PyTorch training loop, data resident on ``device``."""
-    torch.backends.cudnn.benchmark = tuned
-    torch.backends.cuda.matmul.allow_tf32 = tuned
-    torch.backends.cudnn.allow_tf32 = True  # PyTorch's default for convolutions
+def time_torch(torch, model, x, y, batch_size: int, epochs: int, device: str, precision: str,
+               compiled: bool) -> dict:
+    """A PyTorch training loop (eager, or on ``torch.compile(net)``), data resident on ``device``."""
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     torch.manual_seed(0)
     net = torch_twin(model, torch).to(device)
     n_torch = sum(p.numel() for p in net.parameters())
     if n_torch != model.count_params():
         raise ValueError(f"the PyTorch twin has {n_torch} parameters, the Keras model {model.count_params()}")
     optimizer = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE)
+    forward = torch.compile(net) if compiled else net
     loss_fn = torch.nn.CrossEntropyLoss()
     images = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))).to(device)
     labels = torch.from_numpy(y).long().to(device)
     n = len(images)
+    autocast = torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=precision != "float32")
 
     def epoch():
         order = torch.randperm(n, device=device)
         for start in range(0, n, batch_size):
             rows = order[start:start + batch_size]
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(net(images[rows]), labels[rows])
+            with autocast:
+                loss = loss_fn(forward(images[rows]), labels[rows])
             loss.backward()
             optimizer.step()
         return loss
@@ -215,8 +236,15 @@ def time_torch(torch, model, x, y, batch_size: int, epochs: int, device: str, tu
         loss = epoch()
     synchronize()
     seconds = time.perf_counter() - started
-    return {"img_s": epochs * n / seconds, "seconds": seconds, "path": "torch eager",
-            "final_loss": float(loss.detach()), "params": n_torch}
+    return {"img_s": epochs * n / seconds, "seconds": seconds,
+            "path": "torch.compile" if compiled else "torch eager",
+            "final_loss": float(loss.detach().float()), "params": n_torch}
+
+
+def out_of_memory(error: Exception) -> bool:
+    """Whether ``error`` is a device running out of memory (XLA's or PyTorch's words for it)."""
+    text = f"{type(error).__name__}: {error}"
+    return any(words in text for words in ("RESOURCE_EXHAUSTED", "OutOfMemory", "out of memory"))
 
 
 def import_torch():
@@ -248,6 +276,18 @@ def environment(torch, device) -> dict:
     return info
 
 
+def run_loop(loop, precision, args, torch, device, model, x, y, batch_size) -> dict:
+    """One row of the table: ``loop`` in ``precision`` ("float32" or "bf16") at ``batch_size``."""
+    if loop == "dlbook":
+        profile = args.profile if precision == "bf16" and batch_size == args.batch_sizes[0] else None
+        return time_dlbook(x, y, batch_size, args.epochs,
+                           "mixed_bfloat16" if precision == "bf16" else "float32", profile)
+    if loop == "model.fit":
+        return time_model_fit(x, y, batch_size, args.model_fit_steps)
+    return time_torch(torch, model, x, y, batch_size, args.epochs, device, precision,
+                      compiled=loop == "torch.compile")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     from dlbook import backend, training  # after KERAS_BACKEND is set
@@ -271,23 +311,38 @@ def main(argv=None) -> int:
     results = {"environment": info, "flops_per_training_image": flops, "images": args.images,
                "epochs": args.epochs, "torch_missing": torch_missing, "runs": []}
 
-    header = f"{'batch':>5}  {'loop':<12} {'path':<13} {'img/s':>11} {'TFLOP/s':>8} {'vs torch':>9}  loss"
+    header = (f"{'batch':>5}  {'loop':<15} {'precision':<9} {'path':<13} {'img/s':>11} {'TFLOP/s':>8} "
+              f"{'vs eager':>9} {'vs compile':>10}  loss")
     print(header)
+    loops = [("dlbook", "float32"), ("dlbook", "bf16")]
+    if torch is not None:
+        loops += [("torch", "float32"), ("torch", "bf16")]
+        if not args.no_compile:
+            loops += [("torch.compile", "float32"), ("torch.compile", "bf16")]
+    if args.model_fit_steps:
+        loops.append(("model.fit", "float32"))
     for batch_size in args.batch_sizes:
-        rows = [("dlbook", time_dlbook(x, y, batch_size, args.epochs))]
-        if torch is not None:
-            for name, tuned in (("torch", False), ("torch-tuned", True)):
-                rows.append((name, time_torch(torch, model, x, y, batch_size, args.epochs, device, tuned)))
-        if args.model_fit_steps:
-            rows.append(("model.fit", time_model_fit(x, y, batch_size, args.model_fit_steps)))
-        reference = dict(rows).get("torch")
-        for name, row in rows:
-            row.update(batch_size=batch_size, loop=name, tflop_s=row["img_s"] * flops / 1e12)
-            if reference is not None:
-                row["ratio_vs_torch"] = row["img_s"] / reference["img_s"]
-            ratio = f"{row['ratio_vs_torch']:.2f}x" if "ratio_vs_torch" in row else "n/a"
-            print(f"{batch_size:>5}  {name:<12} {row['path']:<13} {row['img_s']:>11,.0f} "
-                  f"{row['tflop_s']:>8.3f} {ratio:>9}  {row['final_loss']:.4f}", flush=True)
+        rows = {}
+        for loop, precision in loops:
+            try:
+                rows[loop, precision] = run_loop(loop, precision, args, torch, device, model, x, y,
+                                                 batch_size)
+            except Exception as error:  # a batch too large for the device: say so, go on with the rest
+                if not out_of_memory(error):
+                    raise
+                print(f"{batch_size:>5}  {loop:<15} {precision:<9} out of memory", flush=True)
+        for (loop, precision), row in rows.items():
+            row.update(batch_size=batch_size, loop=loop, precision=precision,
+                       tflop_s=row["img_s"] * flops / 1e12)
+            ratios = []
+            for reference in ("torch", "torch.compile"):
+                other = rows.get((reference, precision))
+                if other is not None:
+                    row[f"ratio_vs_{reference}"] = row["img_s"] / other["img_s"]
+                ratios.append(f"{row[f'ratio_vs_{reference}']:.2f}x" if other is not None else "n/a")
+            print(f"{batch_size:>5}  {loop:<15} {precision:<9} {row['path']:<13} {row['img_s']:>11,.0f} "
+                  f"{row['tflop_s']:>8.3f} {ratios[0]:>9} {ratios[1]:>10}  {row['final_loss']:.4f}",
+                  flush=True)
             results["runs"].append(row)
     if args.json:
         with open(args.json, "w") as handle:
