@@ -29,21 +29,23 @@ MIXED_BFLOAT16 = "mixed_bfloat16"
 CHOICES = ("auto", FLOAT32, MIXED_BFLOAT16)
 
 
-def resolve(precision: str | None) -> str:
-    """The precision one ``fit`` call trains in: ``"float32"`` or ``"mixed_bfloat16"``.
+def resolve(precision: str | None, model=None) -> str:
+    """The precision one ``fit`` call of ``model`` trains in: ``"float32"`` or ``"mixed_bfloat16"``.
 
     ``precision`` is ``"auto"``, ``"float32"`` or ``"mixed_bfloat16"``; ``None``
     reads ``DLBOOK_PRECISION`` (unset: ``"auto"``). ``"auto"`` is
     ``"mixed_bfloat16"`` on an accelerator with fast bfloat16 arithmetic (an
-    NVIDIA GPU from Ampere on, a TPU) and ``"float32"`` everywhere else, the CPU
-    included. ``"float32"`` trains the model in the dtypes it was built with.
+    NVIDIA GPU from Ampere on, a TPU) for a model whose weights are float32,
+    and ``"float32"`` everywhere else, the CPU included. ``"float32"`` trains
+    the model in the dtypes it was built with.
     """
     if precision is None:
         precision = validation.choice(PRECISION_ENV, os.environ.get(PRECISION_ENV, "auto").strip().lower(),
                                       CHOICES)
     validation.choice("precision", precision, CHOICES)
     if precision == "auto":
-        return MIXED_BFLOAT16 if backend.fast_bfloat16() else FLOAT32
+        float32_model = model is None or {w.dtype for w in model.weights} <= {"float32"}
+        return MIXED_BFLOAT16 if float32_model and backend.fast_bfloat16() else FLOAT32
     return precision
 
 

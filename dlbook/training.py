@@ -142,7 +142,7 @@ def fit(model, x, y, *, epochs: int, batch_size: int = 32, validation_data=None,
     if fast is not None:
         validation.boolean("fast", fast)
     callbacks = _check_callbacks(callbacks)
-    arithmetic = mixed_precision.resolve(precision)
+    arithmetic = mixed_precision.resolve(precision, model)
     devices = _devices(model, x, y, batch_size, validation_data, data_parallel)
     reason = _fallback_reason(model, fast, validation_data, callbacks, shuffle, len(devices))
     spread = multi_device.replicated(model, devices) if devices else contextlib.nullcontext()

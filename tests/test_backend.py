@@ -12,6 +12,13 @@ def test_name_is_the_backend_chosen_by_the_environment():
     assert backend.name() == os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
+@pytest.mark.skipif(backend.accelerator() is not None, reason="the CPU's answer")
+def test_the_cpu_has_no_fast_bfloat16_on_any_backend():
+    # each backend's own function runs here: dev.py test runs this file on all three
+    assert backend.fast_bfloat16() is False
+    assert backend.accelerator() is None
+
+
 def test_autodiff_gradient_of_known_functions():
     x, w = np.array([1.0, -2.0, 3.0]), np.array([[0.5, 2.0]])
     grads = backend.autodiff_gradient(

@@ -129,3 +129,11 @@ def test_the_compiled_jax_loop_trains_in_bfloat16_within_the_stated_tolerance():
     np.testing.assert_allclose(mixed["loss"], full["loss"], rtol=LOSS_RTOL)
     assert mixed["loss"] != full["loss"] and mixed["loss"][-1] < 0.5 * mixed["loss"][0]
     assert mixed["after"] == ["float32", "float32"]
+
+
+def test_auto_is_bfloat16_on_a_fast_accelerator_for_a_float32_model_only(monkeypatch):
+    monkeypatch.delenv(mixed_precision.PRECISION_ENV, raising=False)
+    monkeypatch.setattr(mixed_precision.backend, "fast_bfloat16", lambda: True)
+    assert mixed_precision.resolve("auto", digits_classifier()) == "mixed_bfloat16"
+    assert mixed_precision.resolve(None) == "mixed_bfloat16"
+    assert mixed_precision.resolve("auto", digits_classifier(dtype="float64")) == "float32"
