@@ -337,6 +337,13 @@ def test_the_backend_distribution_is_the_one_installed(monkeypatch):
     assert doctor.backend_distribution("nonexistent") is None
 
 
+@pytest.mark.parametrize(("found", "status"), [("2.13.0+cpu", "OK"), ("2.13.0", "OK"), ("2.14.1", "WARN")])
+def test_a_local_version_label_is_the_pinned_release(monkeypatch, found, status):
+    monkeypatch.setattr(doctor, "installed_version", lambda name: found)
+    check = doctor.check_dependency("torch", "backend", {"torch": "2.13.0"})
+    assert check.status == getattr(doctor, status) and check.found == found
+
+
 def test_without_a_lock_versions_are_not_compared(monkeypatch):
     def no_lock():
         raise RuntimeError("this dlbook has no record of the versions it was built with")
