@@ -4,7 +4,7 @@ One check per row, each a small function returning a :class:`Check`:
 
 - Python, dlbook, and the key dependencies against the pinned lock the book
   is built with (:func:`dlbook.distribution.pinned_versions`);
-- the Keras backend, the accelerator it sees and the training path
+- the Keras backend, the accelerator it sees, and the training path and precision
   :func:`dlbook.training.fit` would take. Keras is imported in a child
   process with a timeout, so a broken backend (an ImportError, a crash, a
   hang) is reported instead of taking the doctor down;
@@ -198,6 +198,7 @@ def _probe_program() -> str:
         "    from dlbook import backend",
         "    try:",
         "        result['accelerator'] = backend.accelerator()",
+        "        result['fast_bfloat16'] = backend.fast_bfloat16()",
         "    except BaseException as error:",
         "        result['accelerator_error'] = last_line(error)",
         "except BaseException as error:",
@@ -299,6 +300,25 @@ def check_accelerator(probe: dict) -> Check:
         return Check("accelerator", "none (CPU)", expected, OK,
                      "fine: the quick profile is sized for CPUs")
     return Check("accelerator", f"{probe['accelerator']} ({probe['backend']})", expected, OK)
+
+
+def check_precision(probe: dict) -> Check:
+    """The arithmetic :func:`dlbook.training.fit` trains a float32 model in: float32 or bfloat16."""
+    from dlbook import mixed_precision
+
+    expected = "float32; a GPU with bf16 tensor cores: mixed_bfloat16"
+    raw = os.environ.get(mixed_precision.PRECISION_ENV, "auto")
+    setting = raw.strip().lower()
+    if setting not in mixed_precision.CHOICES:
+        return Check("precision", f"{mixed_precision.PRECISION_ENV}={raw!r}", expected, FAIL,
+                     f"set {mixed_precision.PRECISION_ENV} to auto, float32 or mixed_bfloat16, or unset it")
+    if "backend" not in probe:
+        return Check("precision", "not checked (Keras does not import)", expected, OK)
+    if setting != "auto":
+        return Check("precision", f"{setting} ({mixed_precision.PRECISION_ENV})", expected, OK)
+    if probe.get("fast_bfloat16"):
+        return Check("precision", "mixed_bfloat16 (auto: bf16 tensor cores)", expected, OK)
+    return Check("precision", "float32 (auto: no fast bfloat16 here)", expected, OK)
 
 
 def check_training_path(probe: dict) -> Check:
@@ -458,7 +478,8 @@ def run_checks() -> list[Check]:
         probe = finish_keras_probe(child)
     finally:
         stop_keras_probe(child)
-    keras_rows = [check_keras(probe), check_accelerator(probe), check_training_path(probe)]
+    keras_rows = [check_keras(probe), check_accelerator(probe), check_training_path(probe),
+                  check_precision(probe)]
     return head + keras_rows + tail
 
 

@@ -59,8 +59,8 @@ def quick_rows(monkeypatch):
 
 def expected_names() -> set:
     deps = [name for name, _ in doctor.key_dependencies(doctor.wanted_backend())]
-    return {"Python", "dlbook", *deps, "Keras backend", "accelerator", "training path", "profile",
-            *(f"data: {name}" for name in data.DATASETS), "grader isolation"}
+    return {"Python", "dlbook", *deps, "Keras backend", "accelerator", "training path", "precision",
+            "profile", *(f"data: {name}" for name in data.DATASETS), "grader isolation"}
 
 
 def test_this_machine_can_run_the_book(this_machine):
@@ -188,6 +188,26 @@ def test_training_path_follows_fit(monkeypatch, backend, accelerator, fast_fit, 
         monkeypatch.setenv(training.FAST_FIT_ENV, fast_fit)
     check = doctor.check_training_path({"backend": backend, "keras": "3", "accelerator": accelerator})
     assert check.status == doctor.OK and check.found.startswith(path)
+
+
+@pytest.mark.parametrize("setting, fast, found", [
+    (None, False, "float32 (auto"), (None, True, "mixed_bfloat16 (auto"),
+    ("Float32", True, "float32 (DLBOOK"), ("mixed_bfloat16", False, "mixed_bfloat16 (DLBOOK"),
+])
+def test_the_precision_row_says_what_fit_trains_in(monkeypatch, setting, fast, found):
+    if setting is None:
+        monkeypatch.delenv("DLBOOK_PRECISION", raising=False)
+    else:
+        monkeypatch.setenv("DLBOOK_PRECISION", setting)
+    probe = {"backend": "jax", "keras": "3", "accelerator": "gpu", "fast_bfloat16": fast}
+    check = doctor.check_precision(probe)
+    assert check.status == doctor.OK and check.found.startswith(found)
+
+
+def test_an_invalid_precision_switch_is_a_fail(monkeypatch):
+    monkeypatch.setenv("DLBOOK_PRECISION", "half")
+    check = doctor.check_precision({"backend": "jax", "keras": "3", "accelerator": None})
+    assert check.status == doctor.FAIL and "'half'" in check.found and "DLBOOK_PRECISION" in check.advice
 
 
 def test_an_invalid_fast_fit_switch_is_a_fail(monkeypatch):
