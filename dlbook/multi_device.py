@@ -117,7 +117,8 @@ def one_and_many(steps: int = 8, batch_size: int = 64, seed: int = 0) -> dict:
     same global batches of ``batch_size`` MNIST-subset images in the same order
     with SGD; data parallelism changes only where the arithmetic happens, so
     the two sets of weights must agree up to float32 rounding. Returns the
-    device counts, both loss histories and the largest weight difference.
+    device counts, the two runs' mean losses, the largest weight difference
+    and the largest weight.
     """
     from dlbook import cnn, data, training
 

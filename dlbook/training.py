@@ -87,9 +87,10 @@ def fit(model, x, y, *, epochs: int, batch_size: int = 32, validation_data=None,
         data_parallel: bool | None = None):
     """Train ``model`` (compiled) on NumPy arrays ``x`` ``(N, ...)`` and ``y`` ``(N, ...)``.
 
-    Returns the ``keras.callbacks.History``, as ``model.fit`` does, with two
-    more attributes: ``training_path`` (``"compiled_jax"`` or ``"model.fit"``)
-    and ``fallback_reason`` (why the compiled loop was not used, or ``None``).
+    Returns the ``keras.callbacks.History``, as ``model.fit`` does, with four
+    more attributes: ``training_path`` (``"compiled_jax"`` or ``"model.fit"``),
+    ``fallback_reason`` (why the compiled loop was not used, or ``None``),
+    ``precision`` and ``devices`` (both below).
 
     The compiled JAX loop (module docstring) is used when the Keras backend is
     JAX and either JAX computes on an accelerator (``jax.default_backend()``
