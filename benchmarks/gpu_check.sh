@@ -1,43 +1,54 @@
 #!/usr/bin/env bash
-# The GPU check of issue 5, item 8: dlbook's Keras code under KERAS_BACKEND=jax on a lent GPU
-# machine, and the chapter CNN's training throughput there against a plain PyTorch loop.
+# The GPU check of issues 5 and 15: dlbook's Keras code under KERAS_BACKEND=jax on a lent GPU
+# machine, the chapter CNN's training throughput there against PyTorch, and the full profile.
 #
-# The GPU machine has JAX, PyTorch and pytest but no Keras and no network, so Keras and the two
-# needs of it that the machine lacks (namex, optree) travel as wheels in .whl/ (README of the
-# device tool). Here, once, in the repository root (the versions are the .venv's):
+# The GPU machine has JAX, PyTorch and pytest but no Keras, no jupytext and no network, so Keras,
+# the packages the chapters need that the machine lacks (mlxtend, keras-tuner, IPython, plotly and
+# their needs) travel as wheels in .whl/, and the chapters travel as scripts in .chapters/ (README
+# of the device tool). Here, once, in the repository root (the versions are the .venv's):
 #
-#     bash benchmarks/gpu_check.sh --fetch-wheels
+#     bash benchmarks/gpu_check.sh --prepare
 #
-# (adds /.whl/ to .git/info/exclude and downloads about 2 MB of wheels for CPython 3.12,
-# manylinux x86-64). Then one call of the device tool, from the repository root:
+# (adds /.whl/ and /.chapters/ to .git/info/exclude, downloads about 20 MB of wheels for CPython
+# 3.12, manylinux x86-64, and converts the chapters with jupytext). Then one call of the device
+# tool, from the repository root:
 #
-#     run(command="bash benchmarks/gpu_check.sh", carry=[".whl"], timeout_s=560)
+#     run(command="bash benchmarks/gpu_check.sh", carry=[".whl", ".chapters"], timeout_s=595)
 #
-# Each phase has its own time limit (300 + 100 + 60 + 70 s, plus about 20 s of set-up), so the
-# whole ends inside 560 s: with the machine's start, about 12 of the 15 minutes of device time.
-# To rerun one phase only, warm: PHASES=2 bash benchmarks/gpu_check.sh (timeout_s=320). Call
+# Each phase has its own time limit (10 + 250 + 60 + 70 + 130 + 40 s, plus about 20 s of set-up),
+# so the whole ends inside 595 s: with the machine's start, about 12 of the 15 minutes of device
+# time. To rerun one phase only, warm: PHASES=2 bash benchmarks/gpu_check.sh (timeout_s=300). Call
 # give_back afterwards unless rerunning at once. What it prints also lands in $OUT: check.log
-# (everything), throughput.txt and throughput.json (the benchmark), builders.txt (the smoke fits).
+# (everything), throughput.txt and .json (the benchmark), sweep.txt and .json (larger batches),
+# full_profile.json (the chapters), builders.txt (the smoke fits).
 #
 # Phases, most important first: (1) environment; (2) benchmarks/gpu_throughput.py at batch 512
-# and 128, float32 and bf16, against eager and compiled PyTorch; (3) tests/test_training.py and
-# tests/test_mixed_precision.py (on a GPU the accelerator test checks that the compiled loop is the
-# chapters' default there and matches model.fit, and bf16 agrees with float32); (4) a smoke fit through
-# dlbook.training.fit of every dlbook build* function callable without arguments; (5) the
-# chapter 10-15 test files that exist (not the slow ones), under JAX on the GPU.
+# and 128, float32 and bf16, against eager and compiled PyTorch, with XLA's cost analysis of the
+# step; (7) dlbook's path alone at batch 2048, 8192 and 32768 (where the roofline leads, and the
+# largest batch that fits); (3) tests/test_training.py and tests/test_mixed_precision.py (on a GPU
+# the accelerator test checks that the compiled loop is the chapters' default there and matches
+# model.fit, and bf16 agrees with float32); (6) every chapter in DLBOOK_PROFILE=full, all at once
+# on the one GPU, each stopped after 110 s (benchmarks/full_profile.py); (4) a smoke fit through
+# dlbook.training.fit of every dlbook build* function callable without arguments. Phase (5), the
+# chapter 10-15 test files under JAX on the GPU, runs only when asked: PHASES=5.
 #
 # Locally it runs too (CPU, to test the script):
 #     PYTHON=.venv/bin/python QUICK=1 DLBOOK_FAST_FIT=1 bash benchmarks/gpu_check.sh
-# (QUICK=1 shrinks the benchmark to batch 128 on 512 images; DLBOOK_FAST_FIT=1 forces the compiled
-# loop on the CPU; output in /tmp/gpu_check_out).
+# (QUICK=1 shrinks the benchmark to batch 128 on 512 images, the sweep to batch 256 and the
+# chapters to 20 s each; DLBOOK_FAST_FIT=1 forces the compiled loop on the CPU; output in
+# /tmp/gpu_check_out).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-if [ "${1:-}" = "--fetch-wheels" ]; then
+WHEELS="keras namex optree mlxtend keras-tuner kt-legacy plotly ipython ipython-pygments-lexers jedi parso
+matplotlib-inline pexpect ptyprocess prompt-toolkit wcwidth stack-data executing asttokens pure-eval traitlets"
+if [ "${1:-}" = "--prepare" ]; then
     PY=${PYTHON:-.venv/bin/python}
-    grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo '/.whl/' >> .git/info/exclude
+    for folder in /.whl/ /.chapters/; do
+        grep -qx "$folder" .git/info/exclude 2>/dev/null || echo "$folder" >> .git/info/exclude
+    done
     mkdir -p .whl
-    for package in keras namex optree; do
+    for package in $WHEELS; do
         version=$("$PY" -c "import importlib.metadata as m; print(m.version('$package'))") || exit 1
         python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
             --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
@@ -45,13 +56,14 @@ if [ "${1:-}" = "--fetch-wheels" ]; then
             -d .whl "$package==$version" || exit 1
     done
     ls -l .whl
+    "$PY" benchmarks/full_profile.py --convert-only .chapters || exit 1
     exit 0
 fi
 
 OUT=${OUT:-/tmp/gpu_check_out}
 mkdir -p "$OUT"
 PY=${PYTHON:-python3}
-if compgen -G ".whl/*.whl" > /dev/null; then
+if compgen -G ".whl/*.whl" > /dev/null && ! "$PY" -c "import keras" 2>/dev/null; then  # the GPU machine
     "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
         .whl/*.whl || exit 1
     export PYTHONPATH=/tmp/site:$PWD
@@ -59,7 +71,7 @@ else
     export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 fi
 export KERAS_BACKEND=jax PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false MPLBACKEND=Agg
-PHASES=${PHASES:-12345}
+PHASES=${PHASES:-127364}
 
 phase() {  # phase N TITLE: print the title, and succeed if phase N is to run
     case "$PHASES" in
@@ -139,17 +151,31 @@ print(f'jax {jax.__version__} on {jax.devices()}, keras {keras.__version__} ({ba
     if phase 2 "throughput: dlbook.training.fit against PyTorch, float32 and bf16"; then
         local quick=()
         [ -n "${QUICK:-}" ] && quick=(--quick --batch-sizes 128)
-        timeout 300 "$PY" benchmarks/gpu_throughput.py ${quick[@]+"${quick[@]}"} --json "$OUT/throughput.json" \
+        timeout 250 "$PY" benchmarks/gpu_throughput.py ${quick[@]+"${quick[@]}"} --json "$OUT/throughput.json" \
             | tee "$OUT/throughput.txt" || status=1
     fi
 
+    if phase 7 "dlbook's path alone at larger batches: the roofline, and the largest batch that fits"; then
+        local sweep=(--batch-sizes 2048 8192 32768 --images 65536 --epochs 2)
+        [ -n "${QUICK:-}" ] && sweep=(--quick --batch-sizes 256)
+        timeout 60 "$PY" benchmarks/gpu_throughput.py --no-torch --model-fit-steps 0 "${sweep[@]}" \
+            --json "$OUT/sweep.json" | tee "$OUT/sweep.txt" || status=1
+    fi
+
     if phase 3 "tests/test_training.py and tests/test_mixed_precision.py"; then
-        timeout 100 "$PY" -m pytest -q -p no:cacheprovider tests/test_training.py tests/test_mixed_precision.py \
+        timeout 70 "$PY" -m pytest -q -p no:cacheprovider tests/test_training.py tests/test_mixed_precision.py \
             || status=1
     fi
 
+    if phase 6 "every chapter in the full profile, all at once on this GPU (benchmarks/full_profile.py)"; then
+        local each=110
+        [ -n "${QUICK:-}" ] && each=20
+        DLBOOK_PROFILE=full timeout 130 "$PY" benchmarks/full_profile.py --scripts .chapters --jobs 16 \
+            --timeout "$each" --json "$OUT/full_profile.json" || status=1
+    fi
+
     if phase 4 "smoke fit of every dlbook builder that needs no arguments"; then
-        timeout 60 "$PY" "$BUILDERS_SCRIPT" | tee "$OUT/builders.txt" || status=1
+        timeout 40 "$PY" "$BUILDERS_SCRIPT" | tee "$OUT/builders.txt" || status=1
     fi
 
     if phase 5 "the chapter 10-15 test files that exist, under JAX on the GPU"; then

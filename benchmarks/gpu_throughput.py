@@ -38,7 +38,15 @@ precision. A run that does not fit in memory prints so and the rest goes
 on, so ``--batch-sizes 128 512 2048 8192 32768`` finds the largest batch
 that fits. ``--profile DIR`` writes a JAX profiler trace of one bf16 dlbook
 epoch at the first batch size (open it in TensorBoard or Perfetto: it shows
-whether kernels, launches or memory bound the step). Without PyTorch the
+whether kernels, launches or memory bound the step). Under JAX each dlbook
+row also gives XLA's own count of one training step (``cost_analysis`` of
+the compiled step at that batch size: FLOPs and bytes accessed, optimizer
+included), its arithmetic intensity (FLOPs per byte) and the roofline
+bound it implies, ``min(peak FLOP/s, intensity x memory bandwidth)``
+(``--peak-tflops`` and ``--peak-tb-s``: the H200's dense bf16 peak and HBM
+bandwidth by default), beside the bandwidth the measured step time
+implies: a step far under both bounds is bound by something else (kernel
+launches, the step's serial dependencies). Without PyTorch the
 torch lines say so and the rest still runs. ``--json PATH`` also writes the
 results as JSON.
 """
@@ -72,6 +80,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch loops")
     parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile loops")
     parser.add_argument("--profile", help="write a JAX profiler trace of one bf16 dlbook epoch here")
+    parser.add_argument("--peak-tflops", type=float, default=790.0,
+                        help="the chip's dense bf16 peak, for the roofline (default: an H200's, measured)")
+    parser.add_argument("--peak-tb-s", type=float, default=4.8, help="the chip's memory bandwidth in TB/s")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes to test the script on a CPU: 512 images, 1 epoch, 4 model.fit steps")
     parser.add_argument("--json", help="also write the results to this JSON file")
@@ -81,6 +92,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     for name in ("images", "epochs"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be a positive int, got {getattr(args, name)}")
+    if args.peak_tflops <= 0 or args.peak_tb_s <= 0:
+        parser.error("--peak-tflops and --peak-tb-s must be positive")
     if args.model_fit_steps < 0 or any(b < 1 for b in args.batch_sizes):
         parser.error("--model-fit-steps must be >= 0 and every batch size positive")
     if args.unroll is not None and args.unroll < 1:
@@ -140,8 +153,32 @@ def time_dlbook(x, y, batch_size: int, epochs: int, precision: str, profile: str
 
         with jax.profiler.trace(profile):
             training.fit(model, x, y, epochs=1, **kwargs)
-    return {"img_s": epochs * len(x) / seconds, "seconds": seconds, "path": history.training_path,
-            "final_loss": history.history["loss"][-1]}
+    row = {"img_s": epochs * len(x) / seconds, "seconds": seconds, "path": history.training_path,
+           "final_loss": history.history["loss"][-1]}
+    if backend.name() == "jax":
+        row.update(step_cost(model, batch_size, precision))
+    return row
+
+
+def step_cost(model, batch_size: int, precision: str) -> dict:
+    """XLA's count of one compiled training step of ``model`` at ``batch_size``: FLOPs and bytes accessed.
+
+    The step is the one :func:`dlbook.training.fit` compiles (Keras'
+    ``train_step``, optimizer included), lowered for one batch.
+    """
+    from dlbook import backend, mixed_precision
+
+    x, y = synthetic_mnist(batch_size, seed=1)
+    state = tuple([v.value for v in variables] for variables in (
+        model.trainable_variables, model.non_trainable_variables, model.optimizer.variables,
+        model.metrics_variables))
+    with mixed_precision.training_in(model, precision):
+        block = backend.compile_step_block(model.train_step, None)
+        compiled = block.lower(state, (x, y), np.arange(batch_size).reshape(1, -1)).compile()
+    cost = compiled.cost_analysis()
+    cost = cost[0] if isinstance(cost, list) else cost  # a list of one dict in older JAX
+    return {"xla_flops_per_step": float(cost.get("flops", float("nan"))),
+            "xla_bytes_per_step": float(cost.get("bytes accessed", float("nan")))}
 
 
 def time_model_fit(x, y, batch_size: int, steps: int) -> dict:
@@ -311,9 +348,7 @@ def main(argv=None) -> int:
     results = {"environment": info, "flops_per_training_image": flops, "images": args.images,
                "epochs": args.epochs, "torch_missing": torch_missing, "runs": []}
 
-    header = (f"{'batch':>5}  {'loop':<15} {'precision':<9} {'path':<13} {'img/s':>11} {'TFLOP/s':>8} "
-              f"{'vs eager':>9} {'vs compile':>10}  loss")
-    print(header)
+    print(f"{'batch':>5}  {'loop':<15} {'precision':<9} {'path':<13} {'img/s':>11} {'TFLOP/s':>8}  loss")
     loops = [("dlbook", "float32"), ("dlbook", "bf16")]
     if torch is not None:
         loops += [("torch", "float32"), ("torch", "bf16")]
@@ -325,29 +360,60 @@ def main(argv=None) -> int:
         rows = {}
         for loop, precision in loops:
             try:
-                rows[loop, precision] = run_loop(loop, precision, args, torch, device, model, x, y,
-                                                 batch_size)
+                row = run_loop(loop, precision, args, torch, device, model, x, y, batch_size)
             except Exception as error:  # a batch too large for the device: say so, go on with the rest
                 if not out_of_memory(error):
                     raise
                 print(f"{batch_size:>5}  {loop:<15} {precision:<9} out of memory", flush=True)
-        for (loop, precision), row in rows.items():
+                continue
             row.update(batch_size=batch_size, loop=loop, precision=precision,
                        tflop_s=row["img_s"] * flops / 1e12)
-            ratios = []
-            for reference in ("torch", "torch.compile"):
-                other = rows.get((reference, precision))
-                if other is not None:
-                    row[f"ratio_vs_{reference}"] = row["img_s"] / other["img_s"]
-                ratios.append(f"{row[f'ratio_vs_{reference}']:.2f}x" if other is not None else "n/a")
-            print(f"{batch_size:>5}  {loop:<15} {precision:<9} {row['path']:<13} {row['img_s']:>11,.0f} "
-                  f"{row['tflop_s']:>8.3f} {ratios[0]:>9} {ratios[1]:>10}  {row['final_loss']:.4f}",
-                  flush=True)
+            rows[loop, precision] = row
             results["runs"].append(row)
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(results, handle, indent=2)
+            print(f"{batch_size:>5}  {loop:<15} {precision:<9} {row['path']:<13} {row['img_s']:>11,.0f} "
+                  f"{row['tflop_s']:>8.3f}  {row['final_loss']:.4f}", flush=True)
+            write_json(args.json, results)  # after each row: a run stopped at its time limit keeps them
+        print_ratios(rows, batch_size)
+        print_roofline(rows, batch_size, args)
+        write_json(args.json, results)
     return 0
+
+
+def print_ratios(rows: dict, batch_size: int) -> None:
+    """Each loop's img/s over the eager and the compiled PyTorch loop's in the same precision."""
+    for (loop, precision), row in rows.items():
+        ratios = []
+        for reference in ("torch", "torch.compile"):
+            other = rows.get((reference, precision))
+            if other is not None:
+                row[f"ratio_vs_{reference}"] = row["img_s"] / other["img_s"]
+            ratios.append(f"{row[f'ratio_vs_{reference}']:.2f}x" if other is not None else "n/a")
+        print(f"{batch_size:>5}  {loop:<15} {precision:<9} vs eager torch {ratios[0]:>6}, "
+              f"vs torch.compile {ratios[1]:>6}")
+
+
+def print_roofline(rows: dict, batch_size: int, args) -> None:
+    """XLA's FLOPs and bytes of dlbook's step, the bound they imply, and what the measured time implies."""
+    for precision in ("float32", "bf16"):
+        row = rows.get(("dlbook", precision))
+        if row is None or "xla_flops_per_step" not in row:
+            continue
+        flops, moved = row["xla_flops_per_step"], row["xla_bytes_per_step"]
+        intensity = flops / moved
+        bound = min(args.peak_tflops, intensity * args.peak_tb_s)
+        steps_s = row["img_s"] / batch_size
+        row.update(intensity=intensity, roofline_tflop_s=bound, xla_tflop_s=flops * steps_s / 1e12,
+                   implied_tb_s=moved * steps_s / 1e12)
+        print(f"{batch_size:>5}  dlbook {precision:<8} XLA step: {flops / 1e9:.2f} GFLOP, "
+              f"{moved / 1e9:.3f} GB, "
+              f"{intensity:.0f} FLOP/B -> roofline {bound:.0f} TFLOP/s; measured {steps_s:,.0f} steps/s = "
+              f"{row['xla_tflop_s']:.1f} TFLOP/s (XLA's count), {row['implied_tb_s']:.2f} TB/s", flush=True)
+
+
+def write_json(path: str | None, results: dict) -> None:
+    if path:
+        with open(path, "w") as handle:
+            json.dump(results, handle, indent=2)
 
 
 if __name__ == "__main__":
