@@ -13,22 +13,24 @@
 # 3.12, manylinux x86-64, and converts the chapters with jupytext). Then one call of the device
 # tool, from the repository root:
 #
-#     run(command="bash benchmarks/gpu_check.sh", carry=[".whl", ".chapters"], timeout_s=595)
+#     run(command="PHASES=127 bash benchmarks/gpu_check.sh", carry=[".whl", ".chapters"], timeout_s=440)
 #
-# Each phase has its own time limit (10 + 250 + 60 + 70 + 130 + 40 s, plus about 20 s of set-up),
-# so the whole ends inside 595 s: with the machine's start, about 12 of the 15 minutes of device
+# Each phase has its own time limit (10 + 250 + 150 + 70 + 130 + 40 s, plus about 20 s of set-up),
+# so the whole ends inside 680 s, over one call's 600: run it as two calls, PHASES=127 (timeout_s=440)
+# then PHASES=364 (timeout_s=270), or choose. Together with the machine's start, about 12 of the 15 minutes of device
 # time. To rerun one phase only, warm: PHASES=2 bash benchmarks/gpu_check.sh (timeout_s=300). Call
 # give_back afterwards unless rerunning at once. What it prints also lands in $OUT: check.log
-# (everything), throughput.txt and .json (the benchmark), sweep.txt and .json (larger batches),
+# (everything), throughput.txt and .json (the benchmark), sweep.txt, sweep.json and profile_small.json
+# (phase 7),
 # full_profile.json (the chapters), builders.txt (the smoke fits).
 #
 # Phases, most important first: (1) environment; (2) benchmarks/gpu_throughput.py at batch 512
 # and 128, float32 and bf16, against eager and compiled PyTorch, with XLA's cost analysis of the
-# step; (7) dlbook's path alone at batch 2048, 8192 and 32768 (where the roofline leads, and the
-# largest batch that fits); (3) tests/test_training.py and tests/test_mixed_precision.py (on a GPU
+# step; (7) dlbook's path alone, with a profile of one epoch at batch 128 and at 8192 (what bounds
+# the step), and at batch 32768 and 65536 (where the roofline leads, and the largest batch that fits); (3) tests/test_training.py and tests/test_mixed_precision.py (on a GPU
 # the accelerator test checks that the compiled loop is the chapters' default there and matches
 # model.fit, and bf16 agrees with float32); (6) every chapter in DLBOOK_PROFILE=full, all at once
-# on the one GPU, each stopped after 110 s (benchmarks/full_profile.py); (4) a smoke fit through
+# on the one GPU, each stopped after CHAPTER_SECONDS (default 110) (benchmarks/full_profile.py); (4) a smoke fit through
 # dlbook.training.fit of every dlbook build* function callable without arguments. Phase (5), the
 # chapter 10-15 test files under JAX on the GPU, runs only when asked: PHASES=5.
 #
@@ -40,7 +42,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-WHEELS="keras namex optree mlxtend keras-tuner kt-legacy plotly ipython ipython-pygments-lexers jedi parso
+WHEELS="keras namex optree mlxtend keras-tuner kt-legacy scikeras plotly ipython ipython-pygments-lexers jedi parso
 matplotlib-inline pexpect ptyprocess prompt-toolkit wcwidth stack-data executing asttokens pure-eval traitlets"
 if [ "${1:-}" = "--prepare" ]; then
     PY=${PYTHON:-.venv/bin/python}
@@ -155,11 +157,15 @@ print(f'jax {jax.__version__} on {jax.devices()}, keras {keras.__version__} ({ba
             | tee "$OUT/throughput.txt" || status=1
     fi
 
-    if phase 7 "dlbook's path alone at larger batches: the roofline, and the largest batch that fits"; then
-        local sweep=(--batch-sizes 2048 8192 32768 --images 65536 --epochs 2)
-        [ -n "${QUICK:-}" ] && sweep=(--quick --batch-sizes 256)
-        timeout 60 "$PY" benchmarks/gpu_throughput.py --no-torch --model-fit-steps 0 "${sweep[@]}" \
-            --json "$OUT/sweep.json" | tee "$OUT/sweep.txt" || status=1
+    if phase 7 "dlbook's path alone: profiles at batch 128 and 8192, larger batches, the largest that fits"; then
+        local small=(--batch-sizes 128 --epochs 1) sweep=(--batch-sizes 8192 32768 65536 --images 65536 --epochs 2)
+        [ -n "${QUICK:-}" ] && small=(--quick --batch-sizes 128) sweep=(--quick --batch-sizes 256)
+        {
+            timeout 40 "$PY" benchmarks/gpu_throughput.py --no-torch --model-fit-steps 0 "${small[@]}" \
+                --profile /tmp/dlbook_trace_small --json "$OUT/profile_small.json" || status=1
+            timeout 110 "$PY" benchmarks/gpu_throughput.py --no-torch --model-fit-steps 0 "${sweep[@]}" \
+                --profile /tmp/dlbook_trace_large --json "$OUT/sweep.json" || status=1
+        } | tee "$OUT/sweep.txt"
     fi
 
     if phase 3 "tests/test_training.py and tests/test_mixed_precision.py"; then
@@ -168,9 +174,9 @@ print(f'jax {jax.__version__} on {jax.devices()}, keras {keras.__version__} ({ba
     fi
 
     if phase 6 "every chapter in the full profile, all at once on this GPU (benchmarks/full_profile.py)"; then
-        local each=110
+        local each=${CHAPTER_SECONDS:-110}
         [ -n "${QUICK:-}" ] && each=20
-        DLBOOK_PROFILE=full timeout 130 "$PY" benchmarks/full_profile.py --scripts .chapters --jobs 16 \
+        DLBOOK_PROFILE=full timeout $((each + 20)) "$PY" benchmarks/full_profile.py --scripts .chapters --jobs 16 \
             --timeout "$each" --json "$OUT/full_profile.json" || status=1
     fi
 

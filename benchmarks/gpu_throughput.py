@@ -38,11 +38,14 @@ precision. A run that does not fit in memory prints so and the rest goes
 on, so ``--batch-sizes 128 512 2048 8192 32768`` finds the largest batch
 that fits. ``--profile DIR`` writes a JAX profiler trace of one bf16 dlbook
 epoch at the first batch size (open it in TensorBoard or Perfetto: it shows
-whether kernels, launches or memory bound the step). Under JAX each dlbook
-row also gives XLA's own count of one training step (``cost_analysis`` of
-the compiled step at that batch size: FLOPs and bytes accessed, optimizer
-included), its arithmetic intensity (FLOPs per byte) and the roofline
-bound it implies, ``min(peak FLOP/s, intensity x memory bandwidth)``
+whether kernels, launches or memory bound the step) and prints a summary of
+it: each device line's busy time against the epoch's wall time, and the
+busiest line's top kernels. Under JAX each dlbook
+row also gives the bytes one training step moves by XLA's own count
+(``cost_analysis`` of the compiled step at that batch size, optimizer
+included; its FLOP count leaves out the convolutions handed to cuDNN, so
+the analytic count is used), the arithmetic intensity (FLOPs per byte) and
+the roofline bound it implies, ``min(peak FLOP/s, intensity x memory bandwidth)``
 (``--peak-tflops`` and ``--peak-tb-s``: the H200's dense bf16 peak and HBM
 bandwidth by default), beside the bandwidth the measured step time
 implies: a step far under both bounds is bound by something else (kernel
@@ -79,7 +82,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="steps per scan iteration on a GPU (dlbook.training.ACCELERATOR_UNROLL)")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch loops")
     parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile loops")
-    parser.add_argument("--profile", help="write a JAX profiler trace of one bf16 dlbook epoch here")
+    parser.add_argument("--profile", help="write a JAX profiler trace of one bf16 dlbook epoch at the first "
+                        "batch size here, and print what it shows")
     parser.add_argument("--peak-tflops", type=float, default=790.0,
                         help="the chip's dense bf16 peak, for the roofline (default: an H200's, measured)")
     parser.add_argument("--peak-tb-s", type=float, default=4.8, help="the chip's memory bandwidth in TB/s")
@@ -152,7 +156,10 @@ def time_dlbook(x, y, batch_size: int, epochs: int, precision: str, profile: str
         import jax
 
         with jax.profiler.trace(profile):
+            started = time.perf_counter()
             training.fit(model, x, y, epochs=1, **kwargs)
+            traced = time.perf_counter() - started
+        print_trace_summary(profile, traced, batch_size)
     row = {"img_s": epochs * len(x) / seconds, "seconds": seconds, "path": history.training_path,
            "final_loss": history.history["loss"][-1]}
     if backend.name() == "jax":
@@ -179,6 +186,39 @@ def step_cost(model, batch_size: int, precision: str) -> dict:
     cost = cost[0] if isinstance(cost, list) else cost  # a list of one dict in older JAX
     return {"xla_flops_per_step": float(cost.get("flops", float("nan"))),
             "xla_bytes_per_step": float(cost.get("bytes accessed", float("nan")))}
+
+
+def print_trace_summary(folder: str, wall_seconds: float, batch_size: int, top: int = 6) -> None:
+    """What a JAX profiler trace of one epoch shows: for each line of each device plane (a CUDA
+    stream, XLA's ops), its events and their busy time against the epoch's wall time, and the
+    busiest line's top events. Busy far under wall: the device waits (launches, the host)."""
+    from pathlib import Path
+
+    from jax.profiler import ProfileData
+
+    traces = sorted(Path(folder).rglob("*.xplane.pb"), key=lambda f: f.stat().st_mtime)
+    if not traces:
+        print(f"profile: no trace written in {folder}")
+        return
+    planes = [p for p in ProfileData.from_file(str(traces[-1])).planes if p.name.startswith("/device:")]
+    print(f"profile at batch {batch_size} ({traces[-1]}): one bf16 epoch, {wall_seconds * 1e3:.1f} ms wall"
+          + ("" if planes else "; no device plane (a CPU run)"))
+    busiest = None
+    for plane in planes:
+        for line in plane.lines:
+            events = list(line.events)
+            busy = sum(e.duration_ns for e in events) / 1e9
+            print(f"  {plane.name} / {line.name}: {len(events):,} events, busy {busy * 1e3:.1f} ms "
+                  f"= {busy / wall_seconds:.0%} of wall, {busy / max(len(events), 1) * 1e6:.1f} us each")
+            if busiest is None or busy > busiest[0]:
+                busiest = (busy, line.name, events)
+    if busiest:
+        totals: dict = {}
+        for event in busiest[2]:
+            totals[event.name] = totals.get(event.name, 0) + event.duration_ns / 1e9
+        print(f"  top events of {busiest[1]}:")
+        for name, seconds in sorted(totals.items(), key=lambda item: -item[1])[:top]:
+            print(f"    {seconds / busiest[0]:6.1%}  {name[:100]}")
 
 
 def time_model_fit(x, y, batch_size: int, steps: int) -> dict:
@@ -374,7 +414,7 @@ def main(argv=None) -> int:
                   f"{row['tflop_s']:>8.3f}  {row['final_loss']:.4f}", flush=True)
             write_json(args.json, results)  # after each row: a run stopped at its time limit keeps them
         print_ratios(rows, batch_size)
-        print_roofline(rows, batch_size, args)
+        print_roofline(rows, batch_size, args, flops)
         write_json(args.json, results)
     return 0
 
@@ -392,22 +432,24 @@ def print_ratios(rows: dict, batch_size: int) -> None:
               f"vs torch.compile {ratios[1]:>6}")
 
 
-def print_roofline(rows: dict, batch_size: int, args) -> None:
-    """XLA's FLOPs and bytes of dlbook's step, the bound they imply, and what the measured time implies."""
+def print_roofline(rows: dict, batch_size: int, args, flops_per_image: float) -> None:
+    """dlbook's step on the roofline: the analytic FLOPs over the bytes XLA says the step moves.
+
+    (XLA's own FLOP count leaves out the convolutions it hands to cuDNN on a GPU.)
+    """
     for precision in ("float32", "bf16"):
         row = rows.get(("dlbook", precision))
-        if row is None or "xla_flops_per_step" not in row:
+        if row is None or "xla_bytes_per_step" not in row:
             continue
-        flops, moved = row["xla_flops_per_step"], row["xla_bytes_per_step"]
+        flops, moved = flops_per_image * batch_size, row["xla_bytes_per_step"]
         intensity = flops / moved
         bound = min(args.peak_tflops, intensity * args.peak_tb_s)
         steps_s = row["img_s"] / batch_size
-        row.update(intensity=intensity, roofline_tflop_s=bound, xla_tflop_s=flops * steps_s / 1e12,
-                   implied_tb_s=moved * steps_s / 1e12)
-        print(f"{batch_size:>5}  dlbook {precision:<8} XLA step: {flops / 1e9:.2f} GFLOP, "
-              f"{moved / 1e9:.3f} GB, "
-              f"{intensity:.0f} FLOP/B -> roofline {bound:.0f} TFLOP/s; measured {steps_s:,.0f} steps/s = "
-              f"{row['xla_tflop_s']:.1f} TFLOP/s (XLA's count), {row['implied_tb_s']:.2f} TB/s", flush=True)
+        row.update(intensity=intensity, roofline_tflop_s=bound, implied_tb_s=moved * steps_s / 1e12)
+        print(f"{batch_size:>5}  dlbook {precision:<8} step: {flops / 1e9:.1f} GFLOP, {moved / 1e9:.3f} GB "
+              f"(XLA), {intensity:.0f} FLOP/B -> roofline {bound:.0f} TFLOP/s; measured "
+              f"{steps_s:,.0f} steps/s = {row['tflop_s']:.1f} TFLOP/s moving {row['implied_tb_s']:.2f} TB/s",
+              flush=True)
 
 
 def write_json(path: str | None, results: dict) -> None:

@@ -12,7 +12,9 @@ is computed in float32 whatever the layers do.
 of one call and back afterwards, so ``evaluate`` and ``predict`` after it see
 the model as it was built. The layers that produce the model's outputs stay in
 float32, as Keras' mixed-precision guide advises: a softmax in bfloat16 rounds
-probabilities near 1 to exactly 1.
+probabilities near 1 to exactly 1. So do LSTM layers (bare or in a
+``Bidirectional``): on a GPU, Keras under JAX runs them through cuDNN's fused
+LSTM, which takes float32 only.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def training_in(model, precision: str):
     if weights - {"float32"}:
         raise ValueError(f"precision='{MIXED_BFLOAT16}' needs a model with float32 weights, got "
                          f"{sorted(weights)}")
-    layers = _inner_layers(model)
+    layers = _bfloat16_layers(model)
     policies = [layer.dtype_policy for layer in layers]
     for layer in layers:
         layer.dtype_policy = MIXED_BFLOAT16
@@ -76,8 +78,22 @@ def training_in(model, precision: str):
             layer.dtype_policy = policy
 
 
-def _inner_layers(model) -> list:
-    """Every layer inside ``model`` (nested ones too), but those that produce its outputs."""
+def _bfloat16_layers(model) -> list:
+    """The layers inside ``model`` (nested ones too) that compute in bfloat16: all but those that
+    produce its outputs and the LSTMs with their cells."""
     outputs = {id(t._keras_history.operation) for t in getattr(model, "outputs", None) or []}
+    kept = outputs | _lstm_layers(model)
     return [layer for layer in model._flatten_layers(include_self=False, recursive=True)
-            if id(layer) not in outputs]
+            if id(layer) not in kept]
+
+
+def _lstm_layers(model) -> set[int]:
+    """The ids of ``model``'s LSTM layers, of the ``Bidirectional`` layers around them, and of their cells."""
+    from dlbook.keras_import import keras
+
+    kept = set()
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        wrapped = layer.forward_layer if isinstance(layer, keras.layers.Bidirectional) else layer
+        if isinstance(wrapped, keras.layers.LSTM):
+            kept |= {id(inner) for inner in layer._flatten_layers(include_self=True, recursive=True)}
+    return kept

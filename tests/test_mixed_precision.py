@@ -67,8 +67,23 @@ def test_after_fit_the_model_is_float32_again(both, digits):
     assert model.predict(digits[0][:4], verbose=0).dtype == np.float32
 
 
-def test_auto_is_float32_on_the_cpu_and_the_variable_is_read(monkeypatch):
-    monkeypatch.delenv(mixed_precision.PRECISION_ENV, raising=False)
+@pytest.mark.parametrize("layer", [keras.layers.LSTM(4), keras.layers.Bidirectional(keras.layers.LSTM(4))])
+def test_an_lstm_stays_float32_for_cudnn_and_the_layers_around_it_compute_in_bfloat16(layer, digits):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8, 8)), keras.layers.Dense(8), layer, keras.layers.Dense(16),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
+    x, y = digits
+    history = training.fit(model, x.reshape(-1, 8, 8), y, epochs=1, callbacks=[dtypes := ComputeDtypes()],
+                           precision="mixed_bfloat16")
+    assert dtypes.seen == ["bfloat16", "float32", "bfloat16", "float32"]
+    assert {sub.compute_dtype for sub in layer._flatten_layers()} == {"float32"}  # the cells too
+    assert np.isfinite(history.history["loss"][0])
+
+
+def test_auto_is_float32_without_fast_bfloat16_and_the_variable_is_read(monkeypatch):
+    monkeypatch.setattr(mixed_precision.backend, "fast_bfloat16", lambda: False)  # the CPU, or a GPU
+    monkeypatch.delenv(mixed_precision.PRECISION_ENV, raising=False)           # before Ampere
     assert mixed_precision.resolve(None) == "float32"
     assert mixed_precision.resolve("auto") == "float32"
     monkeypatch.setenv(mixed_precision.PRECISION_ENV, " Mixed_BFloat16 ")
