@@ -15,24 +15,23 @@
 #
 #     run(command="PHASES=127 bash benchmarks/gpu_check.sh", carry=[".whl", ".chapters"], timeout_s=440)
 #
-# Each phase has its own time limit (10 + 250 + 150 + 70 + 130 + 40 s, plus about 20 s of set-up),
-# so the whole ends inside 680 s, over one call's 600: run it as two calls, PHASES=127 (timeout_s=440)
-# then PHASES=364 (timeout_s=270), or choose. Together with the machine's start, about 12 of the 15 minutes of device
-# time. To rerun one phase only, warm: PHASES=2 bash benchmarks/gpu_check.sh (timeout_s=300). Call
-# give_back afterwards unless rerunning at once. What it prints also lands in $OUT: check.log
-# (everything), throughput.txt and .json (the benchmark), sweep.txt, sweep.json and profile_small.json
-# (phase 7),
-# full_profile.json (the chapters), builders.txt (the smoke fits).
+# Each phase has its own time limit (10 + 250 + 150 + 70 + 130 + 40 s, plus about 20 s of set-up):
+# 680 s, over one call's 600, so run it as two calls, PHASES=127 (timeout_s=440), then at once,
+# warm, PHASES=364 (timeout_s=270): with the machine's start, about 13 of the 15 minutes of device
+# time. Call give_back afterwards. What it prints also lands in $OUT: check.log (everything),
+# throughput.txt and .json (phase 2), sweep.txt, sweep.json and profile_small.json (phase 7),
+# full_profile.json (phase 6), builders.txt (phase 4). benchmarks/results/ keeps what past runs gave.
 #
 # Phases, most important first: (1) environment; (2) benchmarks/gpu_throughput.py at batch 512
-# and 128, float32 and bf16, against eager and compiled PyTorch, with XLA's cost analysis of the
-# step; (7) dlbook's path alone, with a profile of one epoch at batch 128 and at 8192 (what bounds
-# the step), and at batch 32768 and 65536 (where the roofline leads, and the largest batch that fits); (3) tests/test_training.py and tests/test_mixed_precision.py (on a GPU
-# the accelerator test checks that the compiled loop is the chapters' default there and matches
-# model.fit, and bf16 agrees with float32); (6) every chapter in DLBOOK_PROFILE=full, all at once
-# on the one GPU, each stopped after CHAPTER_SECONDS (default 110) (benchmarks/full_profile.py); (4) a smoke fit through
-# dlbook.training.fit of every dlbook build* function callable without arguments. Phase (5), the
-# chapter 10-15 test files under JAX on the GPU, runs only when asked: PHASES=5.
+# and 128, float32 and bf16, against eager and compiled PyTorch, with the step's roofline;
+# (7) dlbook's path alone, with a profile of one epoch at batch 128 and at 8192 (what bounds the
+# step), then at batch 32768 and 65536 (the largest batch that fits); (3) tests/test_training.py
+# and tests/test_mixed_precision.py (on a GPU the accelerator test checks that the compiled loop is
+# the chapters' default there and matches model.fit, and bf16 agrees with float32); (6) every
+# chapter in DLBOOK_PROFILE=full, all at once on the one GPU, each stopped after CHAPTER_SECONDS
+# (default 110; benchmarks/full_profile.py); (4) a smoke fit through dlbook.training.fit of every
+# dlbook build* function callable without arguments. Phase (5), the chapter 10-15 test files under
+# JAX on the GPU, runs only when asked: PHASES=5.
 #
 # Locally it runs too (CPU, to test the script):
 #     PYTHON=.venv/bin/python QUICK=1 DLBOOK_FAST_FIT=1 bash benchmarks/gpu_check.sh
