@@ -167,15 +167,6 @@ BACKEND_MATRIX = tuple(f"tests/test_{name}.py" for name in (
     "optimizers", "recurrent", "regularization", "resnet", "schedules", "segmentation", "training",
     "transfer", "tuning"))
 OTHER_BACKENDS = ("jax", "torch")
-#: Tests of the matrix that fail on a backend today and are left out there (README, "Choosing a
-#: Keras backend"): open work, listed here so that the run stays green and the gap stays visible.
-KNOWN_FAILURES = {"torch": (
-    "tests/test_segmentation.py::test_unet_short_training_lowers_the_loss",  # "grad_input must be contiguous"
-    "tests/test_gan.py::test_against_a_frozen_generator_the_discriminator_learns_to_reject_the_fakes",
-    "tests/test_schedules.py::test_configured_networks_round_trip_and_learn[default]",  # learns slowly
-)}
-
-
 def test() -> None:
     """Unit tests with coverage, on every core (pytest-xdist); the Keras layer's tests on JAX and
     PyTorch; a clean quick-profile book build (reusing valid executed chapters), then checks of
@@ -187,8 +178,7 @@ def test() -> None:
     run(pytest + ["-m", "not book", "-n", "auto", *coverage], env=env)  # one worker per core
     for backend in OTHER_BACKENDS:
         print(f"The Keras layer's tests on KERAS_BACKEND={backend} ...", flush=True)
-        known = [f"--deselect={test}" for test in KNOWN_FAILURES.get(backend, ())]
-        run(pytest + ["-m", "not book and not on_jax", "-n", "auto", "-p", "no:cacheprovider", *known,
+        run(pytest + ["-m", "not book and not on_jax", "-n", "auto", "-p", "no:cacheprovider",
                       *BACKEND_MATRIX], env=dict(env, KERAS_BACKEND=backend))
     build_book(clean=True, env=env)
     run(pytest + ["-m", "book", "-p", "no:cacheprovider"], env=env)

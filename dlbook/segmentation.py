@@ -13,10 +13,12 @@ Segmentation classifies every pixel. The pieces of the chapter:
   transposed convolution as "insert ``s - 1`` rows and columns of zeros, pad,
   convolve", with its output size :func:`transposed_conv_output_size`;
 - the network: :func:`build_unet`, with :func:`unet_parameter_count` (the
-  formula), and the Keras scores :func:`keras_segmentation_scores`.
+  formula), its loss :func:`pixel_crossentropy`, and the Keras scores
+  :func:`keras_segmentation_scores`.
 
 The NumPy functions (everything but :func:`build_unet`,
-:func:`predict_masks` and :func:`keras_segmentation_scores`) never import
+:func:`pixel_crossentropy`, :func:`predict_masks` and
+:func:`keras_segmentation_scores`) never import
 Keras. Images are channels-last ``(N, H, W, C)``; masks are int64 ``(N, H, W)``.
 """
 
@@ -407,6 +409,22 @@ def build_unet(input_shape=(48, 48, 3), filters=(16, 32, 64), n_classes: int = N
         x = conv_block(x, f, f"up{level}")
     outputs = keras.layers.Conv2D(n_classes, 1, activation="softmax", name="pixel_classes")(x)
     return keras.Model(inputs, outputs, name=name or ("unet" if skips else "unet_no_skips"))
+
+
+def pixel_crossentropy(y_true, y_pred):
+    """The per-pixel cross-entropy, a Keras loss: -(1 / NHW) sum over every pixel of log p_hat of its class.
+
+    ``y_true``: int labels ``(N, H, W)``; ``y_pred``: probabilities ``(N, H,
+    W, K)``. The same number as Keras' ``"sparse_categorical_crossentropy"``
+    on these shapes, computed as what it is: a classification loss over
+    ``N H W`` rows of ``K`` classes. (Flattening first also keeps PyTorch's
+    backend on its 2-D kernel: on a CPU, the 4-D one fails in the backward
+    pass on Keras' channels-last outputs.)
+    """
+    from dlbook.keras_import import keras
+
+    rows = keras.ops.reshape(y_pred, (-1, keras.ops.shape(y_pred)[-1]))
+    return keras.losses.sparse_categorical_crossentropy(keras.ops.reshape(y_true, (-1,)), rows)
 
 
 def predict_masks(model, images, batch_size: int = 64) -> np.ndarray:

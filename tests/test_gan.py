@@ -242,7 +242,7 @@ def test_against_a_frozen_generator_the_discriminator_learns_to_reject_the_fakes
     gan.generator.trainable = False
     gan.compile(optimizer=keras.optimizers.Adam(0.01))
     frozen = [w.copy() for w in gan.generator.get_weights()]
-    gk.train_gan(gan, real_images, epochs=10)
+    gk.train_gan(gan, real_images, epochs=20)  # at 10, one seed in two stops short of 0.9 on some backend
     fakes = gk.generate(gan.generator, 128, seed=6)
     p_fake = 1 / (1 + np.exp(-training.predict(gan.discriminator, fakes)))
     p_real = 1 / (1 + np.exp(-training.predict(gan.discriminator, real_images)))
